@@ -3,4 +3,5 @@
 // through tsx's ESM loader (no CommonJS getters on the interpreter's imports).
 import { register } from 'tsx/esm/api';
 register();
-await import('../vmm/cli.ts');
+const { main } = await import('../vmm/cli.ts');
+main(process.argv);

@@ -1,0 +1,180 @@
+// The `disco` command line. Every user mistake ends in one line on stderr and a non-zero exit
+// code, never a stack trace (set DISCO_DEBUG=1 to see one for internal errors).
+
+import { Command, InvalidArgumentError } from 'commander';
+import chalk from 'chalk';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Machine, type RunResult } from '../cpu/machine.ts';
+import { LoadError } from '../cpu/elf.ts';
+import { BusConfigError } from '../cpu/bus.ts';
+
+/** Exit codes of `disco run` that are not the guest's own. */
+export const EXIT_ERROR = 1;
+export const EXIT_LIMIT = 124;
+export const EXIT_DEADLOCK = 125;
+
+class CliError extends Error {}
+
+/** Parse a memory size: 64M, 64MiB, 65536K, 1G, 0x4000000 or plain bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(0x[0-9a-f]+|\d+)\s*([kmg]?)(i?b)?\s*$/i.exec(text);
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a size (examples: 64M, 128MiB, 0x4000000)`);
+  const base = Number(m[1]);
+  const unit = m[2].toLowerCase();
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : unit === 'g' ? 1024 * 1024 * 1024 : 1;
+  return base * mult;
+}
+
+function parseCount(text: string): number {
+  const t = text.replace(/_/g, '');
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)$/i.exec(t);
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a count (examples: 1000000, 500M, 2G)`);
+  const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const v = Math.round(Number(m[1]) * mult);
+  if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`"${text}" is too large`);
+  return v;
+}
+
+function parseIntOpt(name: string, lo: number, hi: number) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi}`);
+    return v;
+  };
+}
+
+/** Buffers guest console output and writes it to stdout in chunks. */
+class ConsoleSink {
+  private buf = new Uint8Array(1 << 16);
+  private len = 0;
+  put = (byte: number): void => {
+    this.buf[this.len++] = byte;
+    if (this.len === this.buf.length) this.flush();
+  };
+  flush(): void {
+    if (this.len === 0) return;
+    process.stdout.write(Buffer.from(this.buf.subarray(0, this.len)));
+    this.buf = new Uint8Array(1 << 16);
+    this.len = 0;
+  }
+}
+
+interface RunCliOptions {
+  mem: number;
+  maxInstructions?: number;
+  stats?: string | boolean;
+  tlbEntries: number;
+  cmdline: string;
+  progress?: boolean;
+}
+
+function fmtCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
+  return `${n}`;
+}
+
+function runCommand(image: string, opts: RunCliOptions): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(image);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${image}: no such file`);
+    if (code === 'EISDIR') throw new CliError(`${image}: is a directory, not an ELF image`);
+    throw new CliError(`${image}: cannot read (${code ?? String(e)})`);
+  }
+  const sink = new ConsoleSink();
+  const m = new Machine({ memBytes: opts.mem, tlbEntries: opts.tlbEntries, out: sink.put });
+  m.load(bytes, image, opts.cmdline);
+  const showProgress = opts.progress ?? (process.stderr.isTTY === true);
+  const t0 = process.hrtime.bigint();
+  const res: RunResult = m.run({
+    maxInstructions: opts.maxInstructions,
+    progressEvery: 100_000_000,
+    onProgress: (insns) => {
+      sink.flush();
+      if (showProgress) {
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        process.stderr.write(`\r${chalk.dim(`disco: ${fmtCount(insns)} instructions, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
+      }
+    },
+  });
+  sink.flush();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  if (opts.stats !== undefined && opts.stats !== false) {
+    const s = m.stats();
+    const json = JSON.stringify({
+      image,
+      stop: res.reason,
+      detail: res.detail,
+      exitCode: res.reason === 'halt' ? res.exitCode : null,
+      ...s,
+      hostSeconds: Number(secs.toFixed(3)),
+      mips: Number((s.instructions / secs / 1e6).toFixed(1)),
+    }, null, 2);
+    if (typeof opts.stats === 'string') writeFileSync(opts.stats, json + '\n');
+    else process.stderr.write(json + '\n');
+  }
+  if (res.reason === 'limit') {
+    process.stderr.write(`disco: the guest ran ${res.instructions} instructions without halting (--max-instructions ${opts.maxInstructions})\n`);
+    return EXIT_LIMIT;
+  }
+  if (res.reason === 'deadlock') {
+    process.stderr.write(`disco: the guest is asleep in WAIT with interrupts disabled after ${res.instructions} instructions; nothing can wake it\n`);
+    return EXIT_DEADLOCK;
+  }
+  return res.exitCode & 0xff;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('disco')
+    .description('A Disco-style virtual machine monitor for a simulated MIPS32 ccNUMA multiprocessor')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(chalk.red(str)) });
+
+  program
+    .command('run')
+    .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
+    .argument('<image>', 'ELF32 little-endian MIPS image')
+    .option('-m, --mem <size>', 'guest RAM, at most 256M', parseSize, 64 * 1024 * 1024)
+    .option('-n, --max-instructions <count>', 'stop a guest that has not halted after this many instructions (exit code 124)', parseCount)
+    .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
+    .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize)', parseIntOpt('--tlb-entries', 1, 64), 64)
+    .option('--cmdline <text>', 'kernel command line passed in argv[1] (YAMON style)', '')
+    .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show the progress line')
+    .addHelpText('after', `
+Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
+${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever, 1 on errors.
+
+Examples:
+  disco run guests/demo/demo.elf
+  disco run --mem 128M --stats stats.json perf/images/crc32.elf
+  disco run -n 10M my-kernel.elf`)
+    .action((image: string, opts: RunCliOptions) => {
+      process.exitCode = runCommand(image, opts);
+    });
+  return program;
+}
+
+export function main(argv: string[]): void {
+  const program = buildProgram();
+  try {
+    program.parse(argv);
+  } catch (e) {
+    const known = e instanceof CliError || e instanceof LoadError || e instanceof BusConfigError || e instanceof RangeError;
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${chalk.red('disco:')} ${known ? msg : `internal error: ${msg}`}\n`);
+    if (!known || process.env.DISCO_DEBUG) {
+      if (process.env.DISCO_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+      else process.stderr.write('(set DISCO_DEBUG=1 for a stack trace)\n');
+    }
+    process.exitCode = EXIT_ERROR;
+  }
+}
+
