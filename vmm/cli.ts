@@ -113,6 +113,7 @@ function runCommand(image: string, opts: RunCliOptions): number {
       ...s,
       hostSeconds: Number(secs.toFixed(3)),
       mips: Number((s.instructions / secs / 1e6).toFixed(1)),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     }, null, 2);
     if (typeof opts.stats === 'string') writeFileSync(opts.stats, json + '\n');
     else process.stderr.write(json + '\n');

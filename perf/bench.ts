@@ -1,0 +1,128 @@
+// `npm run bench [-- --vs-qemu] [--images a,b] [--repeat N]`
+//
+// Runs the CPU-bound bare-metal images in perf/images/ through the same entry point users run
+// (`node bin/disco.js run --stats FILE IMAGE`, what `npx disco run` executes) and prints guest
+// instructions per second. Two figures per image: "MIPS" over the interpreter loop (the CLI's
+// own measurement, excluding process start) and "wall MIPS" over the whole process. With
+// --vs-qemu each image also runs on qemu-system-mipsel -M malta in the same session and the
+// wall-time ratio disco/qemu is printed. Peak RSS of the disco process comes from its stats.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, basename, resolve } from 'node:path';
+
+interface Stats {
+  instructions: number;
+  hostSeconds: number;
+  mips: number;
+  exitCode: number | null;
+  peakRssMiB: number;
+}
+
+interface Row {
+  image: string;
+  instructions: number;
+  mips: number;
+  wallMips: number;
+  wall: number;
+  rss: number;
+  qemuWall?: number;
+  output: string;
+  qemuOutput?: string;
+}
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const vsQemu = args.includes('--vs-qemu');
+const repeat = Number(valueOf('--repeat') ?? '1');
+const only = valueOf('--images')?.split(',');
+
+function valueOf(flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function runDisco(image: string, dir: string): { stats: Stats; wall: number; output: string } {
+  const statsFile = join(dir, `${basename(image)}.json`);
+  const t0 = process.hrtime.bigint();
+  const p = spawnSync(process.execPath, [join(root, 'bin/disco.js'), 'run', '--no-progress', '--stats', statsFile, image], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (p.status !== 0) throw new Error(`${image}: disco exited with ${p.status}: ${p.stderr.trim()}`);
+  return { stats: JSON.parse(readFileSync(statsFile, 'utf8')) as Stats, wall, output: p.stdout };
+}
+
+function runQemu(image: string): { wall: number; output: string } | null {
+  const t0 = process.hrtime.bigint();
+  const p = spawnSync('qemu-system-mipsel', ['-M', 'malta', '-cpu', '24Kc', '-m', '64', '-nographic', '-no-reboot', '-kernel', image], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 64 << 20,
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (p.error) {
+    if ((p.error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw p.error;
+  }
+  return { wall, output: p.stdout.replace(/\r\n/g, '\n') };
+}
+
+function main(): void {
+  const dir = join(root, 'perf/images');
+  let images = readdirSync(dir).filter((f) => f.endsWith('.elf')).sort();
+  if (only) images = images.filter((f) => only.includes(basename(f, '.elf')));
+  if (images.length === 0) {
+    console.error('bench: no images in perf/images (build them with scripts/build-guests.sh)');
+    process.exit(1);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'disco-bench-'));
+  const rows: Row[] = [];
+  let qemuMissing = false;
+  for (const f of images) {
+    const image = join(dir, f);
+    let best: { stats: Stats; wall: number; output: string } | null = null;
+    for (let i = 0; i < repeat; i++) {
+      const r = runDisco(image, tmp);
+      if (best === null || r.wall < best.wall) best = r;
+    }
+    const b = best!;
+    const row: Row = {
+      image: basename(f, '.elf'),
+      instructions: b.stats.instructions,
+      mips: b.stats.mips,
+      wallMips: b.stats.instructions / b.wall / 1e6,
+      wall: b.wall,
+      rss: b.stats.peakRssMiB,
+      output: b.output,
+    };
+    if (vsQemu) {
+      const q = runQemu(image);
+      if (q === null) qemuMissing = true;
+      else { row.qemuWall = q.wall; row.qemuOutput = q.output; }
+    }
+    rows.push(row);
+    process.stderr.write(`bench: ${row.image} done\n`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`disco bench — node ${process.version}, ${cpu}, ${cpus().length} cores`);
+  const head = ['image', 'instructions', 'MIPS', 'wall MIPS', 'wall s', 'peak RSS MiB'];
+  if (vsQemu && !qemuMissing) head.push('qemu wall s', 'disco/qemu', 'same output');
+  const lines: string[][] = [head];
+  for (const r of rows) {
+    const l = [r.image, String(r.instructions), r.mips.toFixed(1), r.wallMips.toFixed(1), r.wall.toFixed(2), String(r.rss)];
+    if (vsQemu && !qemuMissing && r.qemuWall !== undefined) {
+      l.push(r.qemuWall.toFixed(2), (r.wall / r.qemuWall).toFixed(2), r.qemuOutput === r.output ? 'yes' : 'NO');
+    }
+    lines.push(l);
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  for (const l of lines) console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  if (qemuMissing) console.log('skipped: qemu-system-mipsel not installed (no --vs-qemu ratios)');
+}
+
+main();
