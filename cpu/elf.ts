@@ -609,8 +609,9 @@ export interface BootArgs { a0: number; a1: number; a2: number; a3: number }
  * a3 = memsize. argv is [argv0, cmdline]. envp starts with memsize, ememsize (both `memSize`
  * in decimal, as QEMU writes them when RAM <= 256 MiB) and modetty0=38400n8r; `env` overrides
  * or extends them. QEMU also passes a random "rngseed"; disco leaves it out so runs repeat.
- * Throws LoadError if a string does not fit its 255-byte slot, the table overflows (at most
- * 6 variables), or a segment in `opts.loaded` overlaps the block.
+ * argv0 (default "disco") is cut to 255 bytes. Throws LoadError if another string does not fit
+ * its 255-byte slot, the table overflows (at most 6 variables), or a segment in `opts.loaded`
+ * overlaps the block.
  */
 export function writeBootArgs(
   bus: Bus,
@@ -645,7 +646,9 @@ export function writeBootArgs(
   const dv = new DataView(bus.ram);
   ram.fill(0, BOOT_ARGS_PADDR, BOOT_ARGS_END);
   strings.forEach((s, i) => {
-    const b = enc.encode(s);
+    let b = enc.encode(s);
+    // argv[0] is informational (Linux skips it): shorten a long path as QEMU's snprintf would.
+    if (i === 0) b = b.subarray(0, BOOT_ARGS_SLOT_SIZE - 1);
     if (b.length > BOOT_ARGS_SLOT_SIZE - 1 || b.includes(0)) {
       const what = i === 0 ? 'argv[0]' : i === 1 ? 'kernel command line' : i % 2 === 0 ? `boot environment name ${JSON.stringify(s)}` : `boot environment value for ${strings[i - 1]}`;
       throw new LoadError(b.includes(0) ? `${what} contains a NUL byte` : `${what} is ${b.length} bytes; at most ${BOOT_ARGS_SLOT_SIZE - 1} fit`);

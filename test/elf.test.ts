@@ -283,7 +283,9 @@ describe('writeBootArgs', () => {
   it('refuses what would not fit or would collide', () => {
     const bus = new Bus(4 * MiB);
     expect(errorOf(() => writeBootArgs(bus, 4 * MiB, 'x'.repeat(256), {}))).toBe('kernel command line is 256 bytes; at most 255 fit');
-    writeBootArgs(bus, 4 * MiB, 'x'.repeat(255), {});
+    writeBootArgs(bus, 4 * MiB, 'x'.repeat(255), {}, { argv0: '/long/path/'.repeat(40) });
+    expect(bus.ram8[0x2040 + 254]).not.toBe(0);
+    expect(bus.ram8[0x2040 + 255]).toBe(0);
     expect(errorOf(() => writeBootArgs(bus, 4 * MiB, '', { a: '1', b: '2', c: '3', d: '4' }))).toBe('too many boot environment variables (7); the YAMON table holds 6');
     expect(errorOf(() => writeBootArgs(bus, 4 * MiB, '', { 'a=b': '1' }))).toBe('bad boot environment name "a=b"');
     expect(errorOf(() => writeBootArgs(bus, 4 * MiB, '', {}, { loaded: [{ paddr: 0x1000, memsz: 0x1001 }] })))
