@@ -1,0 +1,477 @@
+// Seeded random program generator for differential testing against QEMU.
+//
+// A program is a list of *units*: one instruction, or a short group that must run as a whole
+// (a branch with its delay slot, an LL..SC pair, a guarded divide). Every branch and jump goes
+// forward to the start of a later unit, so every program terminates. Only architecturally defined
+// behaviour is generated (MIPS32 Vol. II "Restrictions" of each instruction):
+// - no trapping arithmetic on operands that could overflow (add/addi/sub get pre-shifted inputs);
+// - no divide by zero (the divisor is forced non-zero: rt | (rt == 0));
+// - HI/LO are rewritten after MUL, which leaves them UNPREDICTABLE;
+// - SC only right after an LL to the same address, with no memory access in between;
+// - no control transfer in a delay slot, the link register is not written in a link form's delay
+//   slot, and the -AL branches and JALR never use the link register as their source;
+// - loads and stores stay inside the program's 256-byte buffer, naturally aligned (LWL/LWR/SWL/SWR
+//   and byte accesses at any offset).
+//
+// Each program starts by loading every GPR, HI and LO from the seed, and ends by storing them next
+// to its buffer and calling the dump routine, which prints `P <seed>`, the 34 words
+// ($0..$31, HI, LO) and the 64 buffer words.
+
+import {
+  Asm, R, Insn, alu3, aluImm, lui, shift, shiftv, muldiv, mul, mfhi, mflo, mthi, mtlo, clz, ext,
+  ins, bshfl, mem, sync, nop, ehb, raw, trap, trapi, jr, jalr, mfc0, mtc0, cop0,
+} from './asm.ts';
+import { Rng } from './prng.ts';
+import { emitRuntime, emitPuts, emitString, RT } from './runtime.ts';
+import { buildElf, type ElfSymbol } from '../../cpu/elf.ts';
+
+/** Bytes of data each program reads and writes. */
+export const BUF_BYTES = 256;
+/** Words saved after the buffer: $0..$31, HI, LO. */
+export const SAVE_WORDS = 34;
+/** Spacing of per-program data areas (buffer + save area). */
+const DATA_STRIDE = 512;
+/** Code is linked at kseg0 1 MiB; the exception vectors sit at kseg0 0. */
+export const CODE_BASE = 0x80100000;
+/** Program data at physical 16 MiB, clear of the code of any batch we build. */
+const DATA_BASE = 0x81000000;
+const VEC_BASE = 0x80000000;
+
+/** Reserved base registers: gp = buffer start (offsets 0..255), sp = buffer end (-256..-1). */
+const BASE_REGS: readonly number[] = [R.gp, R.sp];
+/** Registers a random instruction may write (all but $0 and the bases; $0 added rarely). */
+const DEST_REGS: readonly number[] = Array.from({ length: 32 }, (_, i) => i).filter((r) => r !== 0 && !BASE_REGS.includes(r));
+
+/** One generated unit; `emit` writes exactly `size` words. */
+export interface Unit {
+  kind: string;
+  size: number;
+  /** Unit index this unit may transfer control to (always greater than its own index). */
+  target?: number;
+  emit(a: Asm, label: (unit: number) => string): void;
+}
+
+export interface Program {
+  seed: number;
+  /** Initial GPR values; entries for $0, gp and sp are ignored. */
+  regs: number[];
+  hi: number;
+  lo: number;
+  mem: Uint8Array;
+  units: Unit[];
+}
+
+export interface GenOptions {
+  /** Number of body instruction words (default 2000). */
+  length?: number;
+}
+
+// --- Operand choice ----------------------------------------------------------------------------
+
+const INTERESTING = [
+  0, 1, 2, 3, 4, 7, 8, 31, 32, 0xff, 0x80, 0x7f, 0xffff, 0x8000, 0x7fff, 0x10000,
+  0x7fffffff, 0x80000000, 0x80000001, 0xffffffff, 0xfffffffe, 0xffff8000, 0xffffff80, 0x55555555, 0xaaaaaaaa,
+];
+
+function value(rng: Rng): number {
+  const k = rng.below(10);
+  if (k < 3) return rng.pick(INTERESTING) >>> 0;
+  if (k < 5) return (rng.range(-64, 64)) >>> 0;
+  return rng.u32();
+}
+
+function imm16(rng: Rng): number {
+  const k = rng.below(6);
+  if (k === 0) return rng.pick([0, 1, -1, 0x7fff, -0x8000, 0xff, 0x8000, 0xffff]) & 0xffff;
+  if (k < 3) return rng.range(-32, 32) & 0xffff;
+  return rng.below(0x10000);
+}
+
+/** A destination register, never a base register; $0 about one time in 40. */
+function dest(rng: Rng, avoid?: ReadonlySet<number>): number {
+  if (rng.below(40) === 0 && !avoid?.has(0)) return 0;
+  for (;;) {
+    const r = rng.pick(DEST_REGS);
+    if (!avoid || !avoid.has(r)) return r;
+  }
+}
+
+/** A source register: any GPR, $0 a little more often. */
+function src(rng: Rng): number {
+  return rng.below(16) === 0 ? 0 : rng.below(32);
+}
+
+// --- Single instructions (allowed in delay slots) ----------------------------------------------
+
+type SingleClass =
+  | 'alu3' | 'aluImm' | 'lui' | 'shift' | 'shiftv' | 'muldiv' | 'mfhilo' | 'mthilo' | 'clz'
+  | 'extins' | 'bshfl' | 'load' | 'store' | 'misc';
+
+const SINGLE_WEIGHTS: Record<SingleClass, number> = {
+  alu3: 12, aluImm: 9, lui: 2, shift: 6, shiftv: 4, muldiv: 4, mfhilo: 3, mthilo: 1, clz: 2,
+  extins: 4, bshfl: 2, load: 9, store: 7, misc: 1,
+};
+
+const ALU3 = ['addu', 'subu', 'and', 'or', 'xor', 'nor', 'slt', 'sltu', 'movz', 'movn'];
+const ALUIMM = ['addiu', 'slti', 'sltiu', 'andi', 'ori', 'xori'];
+const LOADS = ['lb', 'lbu', 'lh', 'lhu', 'lw', 'lwl', 'lwr'];
+const STORES = ['sb', 'sh', 'sw', 'swl', 'swr'];
+
+/** Natural alignment of a memory access (1 for the byte and unaligned-word forms). */
+function align(m: string): number {
+  if (m === 'lh' || m === 'lhu' || m === 'sh') return 2;
+  if (m === 'lw' || m === 'sw' || m === 'll' || m === 'sc') return 4;
+  return 1;
+}
+
+/** A buffer address as (base, offset) with the given alignment. */
+function bufRef(rng: Rng, al: number): [number, number] {
+  const byte = rng.below(BUF_BYTES / al) * al;
+  return rng.chance(0.5) ? [R.gp, byte] : [R.sp, byte - BUF_BYTES];
+}
+
+function single(rng: Rng, avoid?: ReadonlySet<number>): Insn {
+  const d = (): number => dest(rng, avoid);
+  switch (rng.weighted(SINGLE_WEIGHTS)) {
+    case 'alu3': return alu3(rng.pick(ALU3), d(), src(rng), src(rng));
+    case 'aluImm': return aluImm(rng.pick(ALUIMM), d(), src(rng), imm16(rng));
+    case 'lui': return lui(d(), imm16(rng));
+    case 'shift': {
+      const sa = rng.chance(0.3) ? rng.pick([0, 1, 16, 31]) : rng.below(32);
+      return shift(rng.pick(['sll', 'srl', 'sra', 'rotr'] as const), d(), src(rng), sa);
+    }
+    case 'shiftv': return shiftv(rng.pick(['sllv', 'srlv', 'srav', 'rotrv'] as const), d(), src(rng), src(rng));
+    case 'muldiv': return muldiv(rng.pick(['mult', 'multu', 'madd', 'maddu', 'msub', 'msubu'] as const), src(rng), src(rng));
+    case 'mfhilo': return rng.chance(0.5) ? mfhi(d()) : mflo(d());
+    case 'mthilo': return rng.chance(0.5) ? mthi(src(rng)) : mtlo(src(rng));
+    case 'clz': return clz(rng.chance(0.5) ? 'clz' : 'clo', d(), src(rng));
+    case 'extins': {
+      const pos = rng.below(32);
+      const size = rng.range(1, 32 - pos);
+      return rng.chance(0.5) ? ext(d(), src(rng), pos, size) : ins(d(), src(rng), pos, size);
+    }
+    case 'bshfl': return bshfl(rng.pick(['wsbh', 'seb', 'seh'] as const), d(), src(rng));
+    case 'load': {
+      const m = rng.pick(LOADS);
+      const [b, off] = bufRef(rng, align(m));
+      return mem(m, d(), off, b);
+    }
+    case 'store': {
+      const m = rng.pick(STORES);
+      const [b, off] = bufRef(rng, align(m));
+      return mem(m, src(rng), off, b);
+    }
+    case 'misc': {
+      // Instructions with no architectural effect here: hints, barriers, never-taken traps.
+      switch (rng.below(8)) {
+        case 0: return nop();
+        case 1: return raw(0x00000040, 'ssnop');
+        case 2: return ehb();
+        case 3: return sync();
+        case 4: { const [b, off] = bufRef(rng, 1); return mem('pref', rng.pick([0, 1, 4, 5]), off, b); }
+        case 5: { const r = src(rng); return trap(rng.pick(['tne', 'tlt', 'tltu'] as const), r, r); }
+        case 6: return trapi(rng.pick(['tnei', 'tltiu'] as const), R.zero, 0);
+        default: return trapi('teqi', R.zero, rng.range(1, 100));
+      }
+    }
+  }
+}
+
+// --- Units ---------------------------------------------------------------------------------------
+
+type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg';
+
+const UNIT_WEIGHTS: Record<UnitClass, number> = {
+  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8,
+};
+
+function fixed(kind: string, insns: Insn[]): Unit {
+  return { kind, size: insns.length, emit: (a) => { for (const i of insns) a.emit(i); } };
+}
+
+/**
+ * A forward target: mostly near, sometimes far, never past the epilogue (unit count). Near
+ * targets keep most of the program executed (about 80% of body words with these weights).
+ */
+function forwardTarget(rng: Rng, self: number, count: number): number {
+  const k = rng.below(50);
+  const span = k < 37 ? 4 : k < 49 ? 24 : 150;
+  return Math.min(count, self + 1 + rng.below(span));
+}
+
+const COND_BRANCHES = [
+  'beq', 'bne', 'blez', 'bgtz', 'bltz', 'bgez', 'bltzal', 'bgezal',
+  'beql', 'bnel', 'blezl', 'bgtzl', 'bltzl', 'bgezl', 'bltzall', 'bgezall',
+];
+
+function makeUnit(rng: Rng, index: number, count: number): Unit {
+  switch (rng.weighted(UNIT_WEIGHTS)) {
+    case 'single':
+      return fixed('single', [single(rng)]);
+    case 'arithOv': {
+      // add/addi/sub on operands pre-shifted right by 2: |x| < 2^29, so no overflow can occur.
+      const x = dest(rng);
+      const y = dest(rng);
+      const pre = [shift('sra', x, src(rng), 2), shift('sra', y, src(rng), 2)];
+      const k = rng.below(3);
+      const last = k === 0 ? alu3('add', dest(rng), x, y) : k === 1 ? alu3('sub', dest(rng), x, y) : aluImm('addi', dest(rng), x, imm16(rng));
+      return fixed('arithOv', [...pre, last]);
+    }
+    case 'div': {
+      // divisor = rt | (rt == 0): never zero (MIPS32 DIV: quotient UNPREDICTABLE for rt = 0).
+      const rt = src(rng);
+      const t = dest(rng, new Set([0, rt])); // t = rt would make the guard compute 0
+      return fixed('div', [
+        aluImm('sltiu', t, rt, 1), alu3('or', t, t, rt),
+        muldiv(rng.chance(0.5) ? 'div' : 'divu', src(rng), t),
+      ]);
+    }
+    case 'mul':
+      // MUL leaves HI and LO UNPREDICTABLE (MIPS32 Vol. II MUL): rewrite both.
+      return fixed('mul', [mul(dest(rng), src(rng), src(rng)), mthi(src(rng)), mtlo(src(rng))]);
+    case 'llsc': {
+      const [b, off] = bufRef(rng, 4);
+      const body: Insn[] = [mem('ll', dest(rng), off, b)];
+      const n = rng.below(3);
+      for (let i = 0; i < n; i++) {
+        // Register-only work between LL and SC; a memory access would make SC's outcome
+        // implementation-dependent (MIPS32 Vol. II SC).
+        body.push(rng.chance(0.5) ? alu3(rng.pick(ALU3), dest(rng), src(rng), src(rng)) : aluImm('addiu', dest(rng), src(rng), imm16(rng)));
+      }
+      body.push(mem('sc', dest(rng), off, b));
+      return fixed('llsc', body);
+    }
+    case 'derivedBase': {
+      // A computed base register with an arbitrary offset: address = gp + k + (off - k).
+      const rb = dest(rng, new Set([0]));
+      const m = rng.pick([...LOADS, ...STORES]);
+      const al = align(m);
+      const byte = rng.below(BUF_BYTES / al) * al;
+      const k = rng.range(-300, 300);
+      const rt = m.startsWith('s') ? src(rng) : dest(rng);
+      return fixed('derivedBase', [aluImm('addiu', rb, R.gp, k), mem(m, rt, byte - k, rb)]);
+    }
+    case 'branch': {
+      const m = rng.pick(COND_BRANCHES);
+      const link = m.includes('al');
+      let rs = src(rng);
+      if (link && rs === R.ra) rs = R.zero; // MIPS32 BLTZAL etc.: rs must not be GPR 31
+      const rt = rng.chance(0.3) ? rs : src(rng); // equal operands make beq/bne decisive
+      const delay = single(rng, link ? new Set([R.ra]) : undefined);
+      const target = forwardTarget(rng, index, count);
+      return {
+        kind: m, size: 2, target,
+        emit: (a, label) => { a.br(m, rs, rt, label(target)); a.emit(delay); },
+      };
+    }
+    case 'jump': {
+      const m = rng.chance(0.5) ? 'j' : 'jal';
+      const delay = single(rng, m === 'jal' ? new Set([R.ra]) : undefined);
+      const target = forwardTarget(rng, index, count);
+      return { kind: m, size: 2, target, emit: (a, label) => { a.j(m, label(target)); a.emit(delay); } };
+    }
+    case 'jreg': {
+      // jr/jalr to a forward address computed into a register with lui/ori.
+      const rt = dest(rng, new Set([0]));
+      const isJalr = rng.chance(0.5);
+      const rd = isJalr ? (rng.chance(0.6) ? R.ra : dest(rng, new Set([0, rt]))) : 0;
+      const delay = single(rng, isJalr ? new Set([rd]) : undefined);
+      const target = forwardTarget(rng, index, count);
+      return {
+        kind: isJalr ? 'jalr' : 'jr', size: 4, target,
+        emit: (a, label) => { a.la(rt, label(target)); a.emit(isJalr ? jalr(rd, rt) : jr(rt)); a.emit(delay); },
+      };
+    }
+  }
+}
+
+/** Generates the program for `seed`. Same seed and options give the same program. */
+export function generateProgram(seed: number, opts: GenOptions = {}): Program {
+  const length = opts.length ?? 2000;
+  const rng = new Rng(seed);
+  const regs = Array.from({ length: 32 }, () => value(rng));
+  const hi = value(rng);
+  const lo = value(rng);
+  const memBytes = new Uint8Array(BUF_BYTES);
+  const dv = new DataView(memBytes.buffer);
+  for (let i = 0; i < BUF_BYTES; i += 4) dv.setUint32(i, value(rng), true);
+  // Unit count is not known before the units are made; estimate it for target selection and
+  // clamp targets to the real count afterwards.
+  const estimate = Math.ceil(length / 1.2);
+  const units: Unit[] = [];
+  let words = 0;
+  while (words < length) {
+    const u = makeUnit(rng, units.length, estimate);
+    units.push(u);
+    words += u.size;
+  }
+  for (const u of units) if (u.target !== undefined && u.target > units.length) u.target = units.length;
+  return { seed: seed >>> 0, regs, hi, lo, mem: memBytes, units };
+}
+
+// --- Images --------------------------------------------------------------------------------------
+
+/** Words of the per-program prologue (base registers, HI/LO, 29 GPRs). */
+const PROLOGUE_WORDS = 3 + 6 + 29 * 2;
+
+function emitProgram(a: Asm, p: Program, index: number, data: number, disabled?: ReadonlySet<number>): void {
+  const label = (u: number): string => `p${index}_u${u}`;
+  a.label(`p${index}`);
+  a.li(R.gp, data);
+  a.emit(aluImm('addiu', R.sp, R.gp, BUF_BYTES));
+  a.li(R.at, p.hi);
+  a.emit(mthi(R.at));
+  a.li(R.at, p.lo);
+  a.emit(mtlo(R.at));
+  for (let r = 1; r < 32; r++) if (!BASE_REGS.includes(r)) a.li(r, p.regs[r]!);
+  p.units.forEach((u, i) => {
+    a.label(label(i));
+    if (disabled?.has(i)) for (let k = 0; k < u.size; k++) a.emit(nop());
+    else {
+      const before = a.words.length;
+      u.emit(a, (t) => label(Math.min(t, p.units.length)));
+      if (a.words.length - before !== u.size) throw new Error(`unit ${u.kind} emitted the wrong size`);
+    }
+  });
+  a.label(label(p.units.length));
+  // Epilogue: save $0..$31, HI, LO after the buffer, then print.
+  for (let r = 0; r < 32; r++) a.emit(mem('sw', r, BUF_BYTES + 4 * r, R.gp));
+  a.emit(mfhi(R.at));
+  a.emit(mem('sw', R.at, BUF_BYTES + 128, R.gp));
+  a.emit(mflo(R.at));
+  a.emit(mem('sw', R.at, BUF_BYTES + 132, R.gp));
+  a.li(R.a0, p.seed);
+  a.j('jal', 'dump_program');
+  a.emit(nop());
+}
+
+/** dump_program: a0 = seed, gp = buffer. Prints "P <seed>", the saved registers and the buffer. */
+function emitDumpProgram(a: Asm): void {
+  a.label('dump_program');
+  a.emit(alu3('or', R.s0, R.ra, R.zero));
+  a.emit(alu3('or', R.s1, R.a0, R.zero));
+  a.j('jal', RT.putc);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0x50)); // 'P'
+  a.j('jal', RT.putc);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0x20));
+  a.j('jal', RT.puthex);
+  a.emit(alu3('or', R.a0, R.s1, R.zero));
+  a.j('jal', RT.putc);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0x0a));
+  a.emit(aluImm('addiu', R.a1, R.gp, BUF_BYTES));
+  a.j('jal', RT.dumpWords);
+  a.emit(aluImm('addiu', R.a2, R.zero, SAVE_WORDS));
+  a.emit(alu3('or', R.a1, R.gp, R.zero));
+  a.j('jal', RT.dumpWords);
+  a.emit(aluImm('addiu', R.a2, R.zero, BUF_BYTES / 4));
+  a.emit(jr(R.s0));
+  a.emit(nop());
+}
+
+/** Exit code of an image whose code took an exception the harness did not plan for. */
+export const EXIT_UNEXPECTED_EXCEPTION = 3;
+
+/**
+ * Exception vectors at kseg0 0 (BEV = 0): every vector prints `EXC <cause> <epc> <badvaddr>` and
+ * exits with EXIT_UNEXPECTED_EXCEPTION, so an unplanned exception ends the run visibly. Cause is
+ * masked to BD|CE|ExcCode: the IP bits depend on the timer. MIPS32 PRA 5.3 (vector offsets).
+ */
+function vectorSegment(): Uint8Array {
+  const a = new Asm(VEC_BASE);
+  for (const off of [0x000, 0x180, 0x200]) {
+    while (a.pc < VEC_BASE + off) a.emit(nop());
+    a.j('j', 'unexpected');
+    a.emit(nop());
+  }
+  a.label('unexpected');
+  emitPuts(a, 'exc_msg');
+  a.emit(mfc0(R.a0, 13));
+  a.li(R.t0, 0xb000007c);
+  a.j('jal', RT.puthex);
+  a.emit(alu3('and', R.a0, R.a0, R.t0));
+  a.j('jal', RT.putc);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0x20));
+  a.emit(mfc0(R.a0, 14));
+  a.j('jal', RT.puthex);
+  a.emit(nop());
+  a.j('jal', RT.putc);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0x20));
+  a.emit(mfc0(R.a0, 8));
+  a.j('jal', RT.puthex);
+  a.emit(nop());
+  a.j('jal', RT.putc);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0x0a));
+  a.j('jal', RT.exit);
+  a.emit(aluImm('addiu', R.a0, R.zero, EXIT_UNEXPECTED_EXCEPTION));
+  emitRuntime(a);
+  emitString(a, 'exc_msg', 'EXC ');
+  a.finish();
+  return a.bytes();
+}
+
+export interface BatchOptions {
+  /** Per program (by position in the batch): unit indices replaced by NOPs (minimisation). */
+  disabled?: ReadonlyMap<number, ReadonlySet<number>>;
+}
+
+/** A built image and where its programs sit, for listings. */
+export interface BatchImage {
+  elf: Uint8Array;
+  asm: Asm;
+}
+
+/**
+ * Builds one ELF image running `programs` in sequence; each dumps its results, then the image
+ * prints `DONE` and exits with code 0.
+ */
+export function buildBatch(programs: readonly Program[], opts: BatchOptions = {}): BatchImage {
+  const a = new Asm(CODE_BASE);
+  // Reset state has BEV = ERL = 1 (MIPS32 PRA 9.1); clear BEV so our vectors catch anything
+  // unexpected, keep ERL as it was (kernel mode, kuseg unmapped).
+  a.emit(mfc0(R.t0, 12));
+  a.li(R.t1, ~(1 << 22));
+  a.emit(alu3('and', R.t0, R.t0, R.t1));
+  a.emit(mtc0(R.t0, 12));
+  a.emit(ehb());
+  programs.forEach((p, i) => emitProgram(a, p, i, DATA_BASE + i * DATA_STRIDE, opts.disabled?.get(i)));
+  emitPuts(a, 'done_msg');
+  a.j('jal', RT.exit);
+  a.emit(aluImm('addiu', R.a0, R.zero, 0));
+  emitDumpProgram(a);
+  emitRuntime(a);
+  emitString(a, 'done_msg', 'DONE\n');
+  a.finish();
+  if (a.pc >= DATA_BASE) throw new Error('batch too large: code reaches the data area');
+  const data = new Uint8Array(programs.length * DATA_STRIDE);
+  programs.forEach((p, i) => data.set(p.mem, i * DATA_STRIDE));
+  const symbols: ElfSymbol[] = programs.map((p, i) => ({
+    name: `prog_${p.seed.toString(16).padStart(8, '0')}`,
+    value: a.addressOf(`p${i}`),
+    size: a.addressOf(`p${i}_u${p.units.length}`) - a.addressOf(`p${i}`),
+    type: 'func',
+  }));
+  const elf = buildElf([
+    { vaddr: VEC_BASE, data: vectorSegment() },
+    { vaddr: CODE_BASE, data: a.bytes() },
+    { vaddr: DATA_BASE, data, flags: 6 },
+  ], CODE_BASE, { symbols });
+  return { elf, asm: a };
+}
+
+/** Listing of one program's body, unit by unit, with disabled units left out. */
+export function programListing(p: Program, disabled?: ReadonlySet<number>): string {
+  const a = new Asm(CODE_BASE);
+  const lines: string[] = [];
+  emitProgram(a, p, 0, DATA_BASE, disabled);
+  a.label('dump_program');
+  a.finish();
+  const start = PROLOGUE_WORDS;
+  let at = start;
+  p.units.forEach((u, i) => {
+    if (!disabled?.has(i)) lines.push(a.listing(at, at + u.size));
+    at += u.size;
+  });
+  return lines.join('\n');
+}
+
+export { PROLOGUE_WORDS };
