@@ -95,6 +95,68 @@ void set_asid(u32 asid);
 	ext	\reg, \reg, 2, 5
 .endm
 
+/*
+ * Expected-exception pattern (s7 is reserved for it):
+ *	TRY	1f		# s7 = exc.count, next exception resumes at 1f
+ *	la	$s1, 0f		# (optional) expected EPC
+ * 0:	syscall
+ * 1:	CAUGHT	EXC_SYS, "syscall"	# exactly one exception, with this ExcCode
+ *	CHECK_EPC $s1, "syscall"
+ * and for code that must not fault:
+ *	TRY	1f
+ *	addu	...
+ * 1:	NO_EXC	"addu"
+ */
+.macro	TRY resume
+	EXCGET	$s7, EXC_COUNT
+	EXPECT	\resume
+.endm
+
+.macro	CAUGHT code, desc
+	la	$t9, exc
+	sw	$zero, EXC_RESUME($t9)
+	lw	$t0, EXC_COUNT($t9)
+	subu	$t0, $t0, $s7
+	CHECK	$t0, 1, "\desc: exception taken"
+	EXCCODE	$t0
+	CHECK	$t0, \code, "\desc: ExcCode"
+.endm
+
+.macro	NO_EXC desc
+	la	$t9, exc
+	sw	$zero, EXC_RESUME($t9)
+	lw	$t0, EXC_COUNT($t9)
+	subu	$t0, $t0, $s7
+	CHECK	$t0, 0, "\desc: no exception"
+.endm
+
+/* CHECK_FIELD FIELD, reg, "desc": exc.FIELD == reg */
+.macro	CHECK_FIELD field, reg, desc
+	EXCGET	$t0, \field
+	CHECKR	$t0, \reg, "\desc"
+.endm
+
+.macro	CHECK_EPC reg, desc
+	CHECK_FIELD EXC_EPC, \reg, "\desc: EPC"
+.endm
+
+.macro	CHECK_BADVADDR reg, desc
+	CHECK_FIELD EXC_BADVADDR, \reg, "\desc: BadVAddr"
+.endm
+
+/* CHECK_BD 0|1, "desc": Cause.BD of the last exception */
+.macro	CHECK_BD bd, desc
+	EXCGET	$t0, EXC_CAUSE
+	srl	$t0, $t0, 31
+	CHECK	$t0, \bd, "\desc: Cause.BD"
+.endm
+
+/* CHECK_VECTOR addr, "desc": which vector was entered */
+.macro	CHECK_VECTOR addr, desc
+	EXCGET	$t0, EXC_VECTOR
+	CHECK	$t0, \addr, "\desc: vector"
+.endm
+
 /* stub at a fixed address (for .bev): k1 = addr, jump to exc_common */
 .macro	EXC_STUB addr
 	lui	$k1, (\addr >> 16) & 0xffff
