@@ -118,3 +118,47 @@ export function jumpIndex(pc: number, target: number): number {
   }
   return (target >>> 2) & 0x3ffffff;
 }
+
+/** A source of uniformly random unsigned 32-bit integers. */
+export type Rng = () => number;
+
+/** mulberry32: a small seeded PRNG, deterministic across runs (tests, program generators). */
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/**
+ * Random valid field values for `op` (for encodeOp). Values lean towards edges (0, all ones,
+ * small numbers) a quarter of the time; ext/ins get pos + size <= 32; clz/clo's rt is left to
+ * default to rd.
+ */
+export function randomFields(op: OpInfo, rng: Rng): Record<string, number> {
+  const f: Record<string, number> = {};
+  const pos = op.operands.find((o) => o.kind === 'pos');
+  if (pos) f[pos.name] = rng() % 32;
+  const tied = TIED[op.name] ?? {};
+  for (const o of op.operands) {
+    if (o.kind === 'pos' || tied[o.name] !== undefined) continue;
+    if (o.kind === 'extsize' || o.kind === 'inssize') {
+      f[o.name] = 1 + (rng() % (32 - (f['pos'] ?? 0)));
+      continue;
+    }
+    const max = 2 ** o.width;
+    let v = rng() % max;
+    const edge = rng() % 16;
+    if (edge === 0) v = 0;
+    else if (edge === 1) v = max - 1;
+    else if (edge === 2) v = rng() % 8;
+    else if (edge === 3) v = max - 1 - (rng() % 8);
+    if (o.kind === 'simm' || o.kind === 'branch') v = v >= max / 2 ? v - max : v;
+    f[o.name] = v;
+  }
+  return f;
+}

@@ -1,8 +1,8 @@
 // The MIPS32 Release 2 opcode table: the single source of truth for decoding, disassembly,
 // encoding and the overlap checks (STYLE.md point 2).
 //
-// Reference: MIPS32 Architecture for Programmers Vol. II (instruction set), chapter 3 and the
-// opcode bit-encoding tables of its appendix A. Each row below is written as the manual draws it:
+// Reference: MIPS32 Architecture for Programmers Vol. II (instruction set, MD00086), the
+// instruction pages and the bit-encoding tables of Appendix A ("Instruction Bit Encodings"). Each row below is written as the manual draws it:
 // a 32-character bit pattern (spaces ignored) where '0'/'1' are fixed bits, a letter is an operand
 // field (see FIELD_LETTERS) and '?' is a bit this entry does not look at. From the pattern we
 // derive `match`, `mask` and the operand list, so `(word & mask) === match` selects the entry.
@@ -11,7 +11,8 @@
 // that the manual requires to be zero are fixed '0' bits, so a nonzero value there is RI too.
 // There is no FPU (Config1.FP=0) and no COP2, so every coprocessor-1/1X/2 word is a single coarse
 // entry flagged F_COP1/F_COP2: the CPU raises Coprocessor Unusable for the whole opcode before
-// looking at any other bit (MIPS32 Vol. III 6.2.x, "Coprocessor Unusable" has priority over RI).
+// looking at any other bit (Vol. III, Coprocessor Unusable Exception: any instruction of an
+// unusable coprocessor's opcode space; QEMU behaves the same when Config1.FP=0).
 // COP_FORMS refines those coarse entries for the disassembler only.
 //
 // Not in the table (so RI here): the 64-bit opcodes, MIPS16/microMIPS JALX, EJTAG SDBBP and
@@ -116,7 +117,7 @@ export const F_UNALIGNED = 1 << 10;
 export const F_LLSC = 1 << 11;
 /** Computes an effective address base + offset (loads, stores, cache, pref, synci). */
 export const F_ADDR = 1 << 12;
-/** Needs CP0 access (kernel mode or Status.CU0), else Coprocessor Unusable 0 (Vol. III 9.x). */
+/** Needs CP0 access (kernel mode or Status.CU0), else Coprocessor Unusable 0 (Vol. III, Coprocessor 0). */
 export const F_PRIV = 1 << 13;
 /** May raise Integer Overflow (add, addi, sub). */
 export const F_OVERFLOW = 1 << 14;
@@ -270,7 +271,7 @@ function r(id: number, name: string, pattern: string, syntax: string, flags: num
 
 // prettier-ignore
 const ROWS: readonly Row[] = [
-  // SPECIAL (opcode 000000), Vol. II table A.3. Shifts and rotates (rotr/rotrv: Release 2).
+  // SPECIAL (opcode 000000), Vol. II App. A, SPECIAL function field. Shifts and rotates (rotr/rotrv: Release 2).
   r(1,  'sll',     '000000 00000 ttttt ddddd aaaaa 000000', 'rd,rt,sa', WD),
   r(2,  'srl',     '000000 00000 ttttt ddddd aaaaa 000010', 'rd,rt,sa', WD),
   r(3,  'rotr',    '000000 00001 ttttt ddddd aaaaa 000010', 'rd,rt,sa', WD),
@@ -316,7 +317,7 @@ const ROWS: readonly Row[] = [
   // MOVCI (movf/movt on an FP condition code): needs COP1, so CpU 1 whatever the other bits.
   r(42, 'movci',   '000000 ???????????????????? 000001', '', F_COP1),
 
-  // REGIMM (opcode 000001), selected by rt, Vol. II table A.4.
+  // REGIMM (opcode 000001), selected by rt, Vol. II App. A, REGIMM rt field.
   r(43, 'bltz',    '000001 sssss 00000 rrrrrrrrrrrrrrrr', 'rs,offset', BR),
   r(44, 'bgez',    '000001 sssss 00001 rrrrrrrrrrrrrrrr', 'rs,offset', BR),
   r(45, 'bltzl',   '000001 sssss 00010 rrrrrrrrrrrrrrrr', 'rs,offset', BR | F_LIKELY),
@@ -334,7 +335,7 @@ const ROWS: readonly Row[] = [
   // SYNCI (Release 2): address checked like a load, may take TLB/address exceptions.
   r(57, 'synci',   '000001 bbbbb 11111 oooooooooooooooo', 'offset(base)', F_ADDR),
 
-  // Primary opcodes, Vol. II table A.2.
+  // Primary opcodes, Vol. II App. A, opcode field.
   r(58, 'j',       '000010 jjjjjjjjjjjjjjjjjjjjjjjjjj', 'target', F_JUMP),
   r(59, 'jal',     '000011 jjjjjjjjjjjjjjjjjjjjjjjjjj', 'target', F_JUMP | F_LINK | F_WRITE_RA),
   r(60, 'beq',     '000100 sssss ttttt rrrrrrrrrrrrrrrr', 'rs,rt,offset', BR),
@@ -350,7 +351,8 @@ const ROWS: readonly Row[] = [
   r(70, 'xori',    '001110 sssss ttttt uuuuuuuuuuuuuuuu', 'rt,rs,imm', WT),
   r(71, 'lui',     '001111 00000 ttttt uuuuuuuuuuuuuuuu', 'rt,imm', WT),
 
-  // COP0 (opcode 010000), selected by rs, then by function when CO (bit 25) is set; Vol. II A.10.
+  // COP0 (opcode 010000), selected by rs, then by function when CO (bit 25) is set;
+  // Vol. II App. A, COP0 rs and function fields.
   r(72, 'mfc0',    '010000 00000 ttttt CCCCC 00000000 eee', 'rt,rd,sel', PRIV | WT | F_STATE),
   r(73, 'mtc0',    '010000 00100 ttttt CCCCC 00000000 eee', 'rt,rd,sel', PRIV),
   // Shadow register access (Release 2). Without shadow sets (SRSCtl.HSS=0) these move a GPR.
@@ -377,7 +379,7 @@ const ROWS: readonly Row[] = [
   r(89, 'blezl',   '010110 sssss 00000 rrrrrrrrrrrrrrrr', 'rs,offset', BR | F_LIKELY),
   r(90, 'bgtzl',   '010111 sssss 00000 rrrrrrrrrrrrrrrr', 'rs,offset', BR | F_LIKELY),
 
-  // SPECIAL2 (opcode 011100), Vol. II table A.5.
+  // SPECIAL2 (opcode 011100), Vol. II App. A, SPECIAL2 function field.
   r(91, 'madd',    '011100 sssss ttttt 00000 00000 000000', 'rs,rt', F_READ_HILO | F_WRITE_HILO),
   r(92, 'maddu',   '011100 sssss ttttt 00000 00000 000001', 'rs,rt', F_READ_HILO | F_WRITE_HILO),
   r(93, 'mul',     '011100 sssss ttttt ddddd 00000 000010', 'rd,rs,rt', WD | F_HILO_UNPRED),
@@ -387,7 +389,7 @@ const ROWS: readonly Row[] = [
   r(96, 'clz',     '011100 sssss ttttt ddddd 00000 100000', 'rd,rs', WD),
   r(97, 'clo',     '011100 sssss ttttt ddddd 00000 100001', 'rd,rs', WD),
 
-  // SPECIAL3 (opcode 011111, Release 2), Vol. II tables A.6 and A.7 (BSHFL).
+  // SPECIAL3 (opcode 011111, Release 2), Vol. II App. A, SPECIAL3 function and BSHFL sa fields.
   r(98, 'ext',     '011111 sssss ttttt xxxxx ppppp 000000', 'rt,rs,pos,size', WT),
   r(99, 'ins',     '011111 sssss ttttt nnnnn ppppp 000100', 'rt,rs,pos,size', WT),
   r(100, 'wsbh',   '011111 00000 ttttt ddddd 00010 100000', 'rd,rt', WD),
@@ -437,7 +439,7 @@ function c(id: number, parent: number, name: string, pattern: string, syntax: st
   return { id, name, pattern, syntax, flags: parent === COP2 ? F_COP2 : F_COP1, parent };
 }
 
-// FPU formats (Vol. II table A.11, the fmt field) and their slot in generated ids.
+// FPU formats (Vol. II App. A, COP1 fmt field) and their slot in generated ids.
 const FMT = { s: '10000', d: '10001', w: '10100', l: '10101', ps: '10110' } as const;
 type Fmt = keyof typeof FMT;
 const FMT_SLOT: Readonly<Record<Fmt, number>> = { s: 0, d: 1, w: 2, l: 3, ps: 4 };
@@ -459,7 +461,7 @@ const COP_ROWS: Row[] = [
   // MOVCI (Vol. II MOVF, MOVT).
   c(1000, MOVCI, 'movf', '000000 sssss NNN 0 0 ddddd 00000 000001', 'rd,rs,cc'),
   c(1001, MOVCI, 'movt', '000000 sssss NNN 0 1 ddddd 00000 000001', 'rd,rs,cc'),
-  // COP1 moves and branches, selected by rs (Vol. II table A.11).
+  // COP1 moves and branches, selected by rs (Vol. II App. A, COP1 rs field).
   c(1010, COP1, 'mfc1',  '010001 00000 ttttt SSSSS 00000000000', 'rt,fs'),
   c(1011, COP1, 'cfc1',  '010001 00010 ttttt FFFFF 00000000000', 'rt,fs'),
   c(1012, COP1, 'mfhc1', '010001 00011 ttttt SSSSS 00000000000', 'rt,fs'),
@@ -470,7 +472,7 @@ const COP_ROWS: Row[] = [
   c(1017, COP1, 'bc1t',  '010001 01000 NNN 0 1 rrrrrrrrrrrrrrrr', 'cc,offset'),
   c(1018, COP1, 'bc1fl', '010001 01000 NNN 1 0 rrrrrrrrrrrrrrrr', 'cc,offset'),
   c(1019, COP1, 'bc1tl', '010001 01000 NNN 1 1 rrrrrrrrrrrrrrrr', 'cc,offset'),
-  // COP1 arithmetic by function (Vol. II table A.12); ids 1100 + 5 * row + fmt slot.
+  // COP1 arithmetic by function (Vol. II App. A, COP1 function field); ids 1100 + 5 * row + fmt slot.
   ...fp(1100, 'add',     SDP, THREE, '000000', 'fd,fs,ft'),
   ...fp(1105, 'sub',     SDP, THREE, '000001', 'fd,fs,ft'),
   ...fp(1110, 'mul',     SDP, THREE, '000010', 'fd,fs,ft'),
@@ -508,7 +510,7 @@ const COP_ROWS: Row[] = [
   // c.cond.fmt: ids 1300 + 5 * cond + fmt slot.
   ...FP_CONDS.flatMap((cond, i) =>
     fp(1300 + 5 * i, `c.${cond}`, SDP, 'TTTTT SSSSS NNN00', `11${i.toString(2).padStart(4, '0')}`, 'cc,fs,ft')),
-  // COP1X (Vol. II table A.15): indexed loads/stores, prefx, alnv.ps, fused multiply-add.
+  // COP1X (Vol. II App. A, COP1X function field): indexed loads/stores, prefx, alnv.ps, fused multiply-add.
   c(1400, COP1X, 'lwxc1',   '010011 bbbbb XXXXX 00000 DDDDD 000000', 'fd,index(base)'),
   c(1401, COP1X, 'ldxc1',   '010011 bbbbb XXXXX 00000 DDDDD 000001', 'fd,index(base)'),
   c(1402, COP1X, 'luxc1',   '010011 bbbbb XXXXX 00000 DDDDD 000101', 'fd,index(base)'),
@@ -520,7 +522,7 @@ const COP_ROWS: Row[] = [
   ...(['madd', 'msub', 'nmadd', 'nmsub'] as const).flatMap((name, i) =>
     ([['s', '000'], ['d', '001'], ['ps', '110']] as const).map(([f, code], j) =>
       c(1410 + 3 * i + j, COP1X, `${name}.${f}`, `010011 RRRRR TTTTT SSSSS DDDDD 1${(4 + i).toString(2).slice(1)}${code}`, 'fd,fr,fs,ft'))),
-  // COP2 (Vol. II table A.13). The register operands are implementation-defined; objdump
+  // COP2 (Vol. II App. A, COP2 rs field). The register operands are implementation-defined; objdump
   // shows them as register[,select] or a 16-bit number, which printing rules reproduce.
   c(1500, COP2, 'mfc2',  '010010 00000 ttttt EEEEE 00000000 eee', 'rt,rd,sel'),
   c(1501, COP2, 'cfc2',  '010010 00010 ttttt EEEEE 00000000000', 'rt,rd'),
