@@ -51,11 +51,15 @@ void set_asid(u32 asid);
 	nop
 .endm
 
-/* BEGIN "name": print the header line */
+/*
+ * BEGIN "name": first thing in main. Gives main a 32-byte frame (so calls may
+ * pass a fifth argument at 16($sp)) and prints the header line.
+ */
 .macro	BEGIN name
 	.pushsection .rodata.str, "aMS", @progbits, 1
 9990:	.asciz	"\name"
 	.popsection
+	addiu	$sp, $sp, -32
 	la	$a0, 9990b
 	jal	t_begin
 	nop
