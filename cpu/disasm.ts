@@ -2,11 +2,11 @@
 // (`mipsel-linux-gnu-objdump -D -b binary -m mips:isa32r2 -EL`) modulo whitespace and the
 // `<symbol+off>` suffix objdump adds to branch targets when it has symbols.
 //
-// Decoding comes only from the table (decode / decodeCopForm). This file holds the printing
+// Decoding comes only from the table (lookup / decodeCopForm). This file holds the printing
 // conventions: register names, number formats, and the aliases objdump prefers (nop, move, b,
 // li, ...), which are printing rules, not separate instructions.
 
-import { decode, decodeCopForm, F_COP_UNUSABLE, fieldValue, type OpInfo } from './isa.ts';
+import { COP_FORMS, decodeCopForm, F_COP_UNUSABLE, fieldValue, lookup, opByName, type OpInfo } from './isa.ts';
 
 /** o32 ABI register names, as objdump prints them. */
 export const GPR_NAMES: readonly string[] = [
@@ -137,7 +137,7 @@ type Rule = (op: OpInfo, f: Fields, pc: number) => string | undefined;
 
 // Printing rules, by table mnemonic: aliases and special operand forms objdump uses.
 // A rule returning undefined falls back to the generic form.
-const RULES: Readonly<Record<string, Rule>> = {
+const RULES: Record<string, Rule> = {
   sll: (op, f) => {
     if (f.rd !== 0 || f.rt !== 0) return undefined;
     // sll $0,$0,n: nop, ssnop (Vol. II SSNOP), ehb (EHB, Release 2), pause (PAUSE).
@@ -181,29 +181,28 @@ const RULES: Readonly<Record<string, Rule>> = {
   mfc0: (op, f) => `${op.name}\t${GPR_NAMES[f.rt!]},${cp0Name(f.rd!, f.sel!)}`,
   mtc0: (op, f) => `${op.name}\t${GPR_NAMES[f.rt!]},${cp0Name(f.rd!, f.sel!)}`,
 };
-// Coprocessor forms (COP_FORMS): condition code 0 is implied in branches and compares.
+// Coprocessor branches and compares (syntax 'cc,...'): condition code 0 is left implied.
 const ccOptional: Rule = (op, f, pc) => (f.cc === 0 ? as(op, op.name, op.syntax.replace('cc,', ''), f, pc) : undefined);
-for (const b of ['bc1f', 'bc1t', 'bc1fl', 'bc1tl', 'bc2f', 'bc2t', 'bc2fl', 'bc2tl']) {
-  (RULES as Record<string, Rule>)[b] = ccOptional;
-}
-for (const c of ['f', 'un', 'eq', 'ueq', 'olt', 'ult', 'ole', 'ule', 'sf', 'ngle', 'seq', 'ngl', 'lt', 'nge', 'le', 'ngt']) {
-  for (const fmt of ['s', 'd', 'ps']) (RULES as Record<string, Rule>)[`c.${c}.${fmt}`] = ccOptional;
-}
+for (const op of COP_FORMS) if (op.syntax.startsWith('cc,')) RULES[op.name] = ccOptional;
 /** A COP2 register with optional select, as objdump shows it: $reg or $reg,sel. */
 const cp2Reg = (reg: number, sel: number): string => (sel === 0 ? `$${reg}` : `$${reg},${sel}`);
 for (const m of ['mfc2', 'mtc2']) {
-  (RULES as Record<string, Rule>)[m] = (op, f) => `${op.name}\t${GPR_NAMES[f.rt!]},${cp2Reg(f.rd!, f.sel!)}`;
+  RULES[m] = (op, f) => `${op.name}\t${GPR_NAMES[f.rt!]},${cp2Reg(f.rd!, f.sel!)}`;
 }
 for (const m of ['mfhc2', 'mthc2']) {
   // The 16-bit operand reads as register/select when its middle bits (10:3) are zero.
-  (RULES as Record<string, Rule>)[m] = (op, f) => {
+  RULES[m] = (op, f) => {
     const impl = f.impl!;
     const arg = (impl & 0x7f8) === 0 ? cp2Reg(impl >>> 11, impl & 7) : hex(impl);
     return `${op.name}\t${GPR_NAMES[f.rt!]},${arg}`;
   };
 }
 for (const t of ['tge', 'tgeu', 'tlt', 'tltu', 'teq', 'tne']) {
-  (RULES as Record<string, Rule>)[t] = (op, f, pc) => (f.code === 0 ? as(op, op.name, 'rs,rt', f, pc) : undefined);
+  RULES[t] = (op, f, pc) => (f.code === 0 ? as(op, op.name, 'rs,rt', f, pc) : undefined);
+}
+// A rule keyed by a name the table does not have would silently never apply.
+for (const name of Object.keys(RULES)) {
+  if (!opByName(name)) throw new Error(`disasm: printing rule for unknown mnemonic '${name}'`);
 }
 
 /**
@@ -241,7 +240,8 @@ function print(op: OpInfo, word: number, pc: number): string {
 export function disasm(word: number, pc: number): string {
   word |= 0;
   pc >>>= 0;
-  const op = decode(word);
+  // lookup, not decode: objdump shows ext/ins with out-of-range fields, which execute as RI.
+  const op = lookup(word);
   if (!op) return invalid(word);
   if ((op.flags & F_COP_UNUSABLE) !== 0 && op.operands.length > 0 && op.operands[0]!.kind === 'raw') {
     return coprocessor(word, pc);

@@ -48,6 +48,7 @@ export function encodeOp(op: OpInfo, fields: Readonly<Record<string, number>> = 
     }
     word |= (v & (max - 1)) << o.shift;
   }
+  if (op.check && !op.check(word)) throw new EncodeError(`${op.name}: fields ${JSON.stringify(fields)} are not a valid encoding`);
   return word >>> 0;
 }
 

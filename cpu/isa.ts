@@ -1,14 +1,18 @@
 // The MIPS32 Release 2 opcode table: the single source of truth for decoding, disassembly,
 // encoding and the overlap checks (STYLE.md point 2).
 //
-// Reference: MIPS32 Architecture for Programmers Vol. II (instruction set, MD00086), the
-// instruction pages and the bit-encoding tables of Appendix A ("Instruction Bit Encodings"). Each row below is written as the manual draws it:
-// a 32-character bit pattern (spaces ignored) where '0'/'1' are fixed bits, a letter is an operand
-// field (see FIELD_LETTERS) and '?' is a bit this entry does not look at. From the pattern we
-// derive `match`, `mask` and the operand list, so `(word & mask) === match` selects the entry.
+// Reference: MIPS32 Architecture for Programmers Vol. II (instruction set, MD00086): the
+// instruction pages and the bit-encoding tables of Appendix A ("Instruction Bit Encodings").
+// Each row is written as the manual draws it: a 32-character bit pattern (spaces ignored) where
+// '0'/'1' are fixed bits, a letter is an operand field (see FIELD_LETTERS) and '?' is a bit the
+// entry does not look at. From the pattern we derive `match`, `mask` and the operand list, so
+// `(word & mask) === match` selects the entry.
 //
-// The table is exact: a word that matches no entry of OPS is a Reserved Instruction (RI). Fields
-// that the manual requires to be zero are fixed '0' bits, so a nonzero value there is RI too.
+// The table is exact: a word that decode() does not map to an entry of OPS is a Reserved
+// Instruction (RI). Fields that the manual requires to be zero are fixed '0' bits, so a nonzero
+// value there is RI too (QEMU ignores some of them; hardware behaviour is UNPREDICTABLE). Two
+// entries add a `check` beyond the pattern (ext/ins bit ranges, as QEMU does); clz/clo with
+// rt != rd execute (rt ignored), as in QEMU.
 // There is no FPU (Config1.FP=0) and no COP2, so every coprocessor-1/1X/2 word is a single coarse
 // entry flagged F_COP1/F_COP2: the CPU raises Coprocessor Unusable for the whole opcode before
 // looking at any other bit (Vol. III, Coprocessor Unusable Exception: any instruction of an
@@ -23,10 +27,10 @@
 // Every entry carries flag bits (F_*). A random-program generator should use:
 //   - SAFE_OPS   (flags & F_SAFE): no control transfer, no memory access, no exception for any
 //                operand value, not privileged, deterministic. Any register values are fine.
-//                mul is included though HI/LO are UNPREDICTABLE after it (F_HILO_UNPRED): QEMU
-//                and disco both leave them unchanged, but do not read HI/LO right after mul if
-//                you compare with hardware.
-//   - div/divu   (F_HILO_UNPRED, not F_SAFE): HI/LO are UNPREDICTABLE when the divisor is 0;
+//                mul is included though HI/LO are UNPREDICTABLE after it (F_HILO_UNPRED):
+//                QEMU leaves them unchanged; do not read HI/LO after mul before writing them
+//                if results are compared with another implementation.
+//   - div/divu   (F_DIVIDE, not F_SAFE): HI/LO are UNPREDICTABLE when the divisor is 0;
 //                safe with a divisor known to be nonzero.
 //   - LOAD_OPS / STORE_OPS: integer loads and stores, access width from accessSize(op)
 //                (F_SIZE1/2/4); aligned addresses needed unless F_UNALIGNED (lwl/lwr/swl/swr).
@@ -90,6 +94,12 @@ export interface OpInfo {
   readonly pattern: string;
   /** For COP_FORMS: id of the coarse OPS entry this form refines. */
   readonly parent?: number;
+  /**
+   * Extra validity condition beyond the pattern, for field combinations the manual calls
+   * UNPREDICTABLE and that we (like QEMU) treat as Reserved Instruction: ext with
+   * pos + size > 32, ins with msb < lsb. decode() returns null when it fails.
+   */
+  readonly check?: (word: number) => boolean;
 }
 
 // ---- Flags ----
@@ -133,7 +143,7 @@ export const F_COP1 = 1 << 18;
 export const F_COP2 = 1 << 19;
 /** May raise Reserved Instruction depending on machine state (rdhwr vs HWREna in user mode). */
 export const F_RI_RUNTIME = 1 << 20;
-/** Leaves HI/LO UNPREDICTABLE (mul always; div/divu when the divisor is 0). */
+/** Leaves HI/LO UNPREDICTABLE (mul always, Vol. II MUL; div/divu when the divisor is 0). */
 export const F_HILO_UNPRED = 1 << 21;
 /** Safe anywhere in a random program (see the header comment). */
 export const F_SAFE = 1 << 22;
@@ -146,6 +156,8 @@ export const F_READ_HILO = 1 << 26;
 export const F_WRITE_HILO = 1 << 27;
 /** Reads machine state outside GPRs, HI/LO and memory (rdhwr, mfc0...): not reproducible. */
 export const F_STATE = 1 << 28;
+/** div/divu: HI/LO are UNPREDICTABLE when the divisor is 0 (Vol. II DIV, DIVU). */
+export const F_DIVIDE = 1 << 29;
 
 /** Any exception by design: Ov, Tr, Sys, Bp. */
 export const F_MAY_TRAP = F_OVERFLOW | F_TRAP | F_SYSCALL | F_BREAK;
@@ -156,7 +168,7 @@ export const F_CTI = F_BRANCH | F_JUMP;
 const F_SIZE_MASK = F_SIZE1 | F_SIZE2 | F_SIZE4 | F_SIZE8;
 /** Flags that exclude an entry from F_SAFE. */
 export const F_UNSAFE =
-  F_CTI | F_LOAD | F_STORE | F_ADDR | F_PRIV | F_MAY_TRAP | F_COP_UNUSABLE | F_RI_RUNTIME | F_STATE;
+  F_CTI | F_LOAD | F_STORE | F_ADDR | F_PRIV | F_MAY_TRAP | F_COP_UNUSABLE | F_RI_RUNTIME | F_STATE | F_DIVIDE;
 
 // ---- Pattern letters ----
 
@@ -210,6 +222,7 @@ interface Row {
   readonly syntax: string;
   readonly flags: number;
   readonly parent?: number;
+  readonly check?: (word: number) => boolean;
 }
 
 /** Turn a row into an OpInfo; throws on a malformed pattern (a table bug, found at load time). */
@@ -242,7 +255,6 @@ function build(row: Row): OpInfo {
   }
   let flags = row.flags;
   if ((flags & F_UNSAFE) === 0) flags |= F_SAFE;
-  if (row.name === 'div' || row.name === 'divu') flags &= ~F_SAFE;
   const op: OpInfo = {
     id: row.id,
     name: row.name,
@@ -253,7 +265,11 @@ function build(row: Row): OpInfo {
     flags,
     pattern: row.pattern,
   };
-  return row.parent === undefined ? op : { ...op, parent: row.parent };
+  return {
+    ...op,
+    ...(row.parent === undefined ? {} : { parent: row.parent }),
+    ...(row.check === undefined ? {} : { check: row.check }),
+  };
 }
 
 // Short names for flag combinations used in the rows.
@@ -296,8 +312,8 @@ const ROWS: readonly Row[] = [
   r(21, 'mtlo',    '000000 sssss 00000 00000 00000 010011', 'rs', F_WRITE_HILO),
   r(22, 'mult',    '000000 sssss ttttt 00000 00000 011000', 'rs,rt', F_WRITE_HILO),
   r(23, 'multu',   '000000 sssss ttttt 00000 00000 011001', 'rs,rt', F_WRITE_HILO),
-  r(24, 'div',     '000000 sssss ttttt 00000 00000 011010', 'rs,rt', F_WRITE_HILO | F_HILO_UNPRED),
-  r(25, 'divu',    '000000 sssss ttttt 00000 00000 011011', 'rs,rt', F_WRITE_HILO | F_HILO_UNPRED),
+  r(24, 'div',     '000000 sssss ttttt 00000 00000 011010', 'rs,rt', F_WRITE_HILO | F_HILO_UNPRED | F_DIVIDE),
+  r(25, 'divu',    '000000 sssss ttttt 00000 00000 011011', 'rs,rt', F_WRITE_HILO | F_HILO_UNPRED | F_DIVIDE),
   r(26, 'add',     '000000 sssss ttttt ddddd 00000 100000', 'rd,rs,rt', WD | F_OVERFLOW),
   r(27, 'addu',    '000000 sssss ttttt ddddd 00000 100001', 'rd,rs,rt', WD),
   r(28, 'sub',     '000000 sssss ttttt ddddd 00000 100010', 'rd,rs,rt', WD | F_OVERFLOW),
@@ -390,8 +406,9 @@ const ROWS: readonly Row[] = [
   r(97, 'clo',     '011100 sssss ttttt ddddd 00000 100001', 'rd,rs', WD),
 
   // SPECIAL3 (opcode 011111, Release 2), Vol. II App. A, SPECIAL3 function and BSHFL sa fields.
-  r(98, 'ext',     '011111 sssss ttttt xxxxx ppppp 000000', 'rt,rs,pos,size', WT),
-  r(99, 'ins',     '011111 sssss ttttt nnnnn ppppp 000100', 'rt,rs,pos,size', WT),
+  // ext: msbd + lsb must stay below 32; ins: msb >= lsb (else UNPREDICTABLE; RI here and in QEMU).
+  { ...r(98, 'ext', '011111 sssss ttttt xxxxx ppppp 000000', 'rt,rs,pos,size', WT), check: (w) => ((w >>> 11) & 31) + ((w >>> 6) & 31) <= 31 },
+  { ...r(99, 'ins', '011111 sssss ttttt nnnnn ppppp 000100', 'rt,rs,pos,size', WT), check: (w) => ((w >>> 11) & 31) >= ((w >>> 6) & 31) },
   r(100, 'wsbh',   '011111 00000 ttttt ddddd 00010 100000', 'rd,rt', WD),
   r(101, 'seb',    '011111 00000 ttttt ddddd 10000 100000', 'rd,rt', WD),
   r(102, 'seh',    '011111 00000 ttttt ddddd 11000 100000', 'rd,rt', WD),
@@ -653,6 +670,15 @@ function walk(root: DecodeNode, word: number): OpInfo | null {
 
 /** The OPS entry matching `word`, or null for a Reserved Instruction. */
 export function decode(word: number): OpInfo | null {
+  const op = walk(DECODE_ROOT, word);
+  return op === null || op.check === undefined || op.check(word) ? op : null;
+}
+
+/**
+ * The OPS entry whose pattern matches `word`, ignoring `check` (so ext/ins with out-of-range
+ * fields still come back): what a disassembler shows, not what executes.
+ */
+export function lookup(word: number): OpInfo | null {
   return walk(DECODE_ROOT, word);
 }
 

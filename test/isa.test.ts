@@ -13,6 +13,7 @@ import {
   F_BRANCH,
   F_COP1,
   F_COP2,
+  F_DIVIDE,
   F_JUMP,
   F_LIKELY,
   F_LINK,
@@ -24,6 +25,7 @@ import {
   F_UNSAFE,
   fieldValue,
   JUMP_OPS,
+  lookup,
   LOAD_OPS,
   opById,
   opByName,
@@ -52,10 +54,12 @@ import {
 
 const ALL = [...OPS, ...COP_FORMS];
 
+/** The reference decoder: scan the whole table, apply `check`. */
 function linearDecode(table: readonly OpInfo[], word: number): OpInfo | null {
   const hits = table.filter((op) => (word & op.mask) === op.match);
   if (hits.length > 1) throw new Error(`0x${(word >>> 0).toString(16)} matches ${hits.map((h) => h.name).join(', ')}`);
-  return hits[0] ?? null;
+  const op = hits[0] ?? null;
+  return op && (!op.check || op.check(word)) ? op : null;
 }
 
 /** Two patterns overlap iff they agree on every bit both fix. */
@@ -171,6 +175,19 @@ describe('opcode table', () => {
     for (const w of ri) expect(decode(w), `0x${w.toString(16)}`).toBeNull();
   });
 
+  it('treats ext/ins with out-of-range bit fields as RI but still looks them up', () => {
+    for (let pos = 0; pos < 32; pos++) {
+      for (let f = 0; f < 32; f++) {
+        const ext = (0x7c000000 | (f << 11) | (pos << 6)) >>> 0; // msbd = f
+        const ins = (ext | 4) >>> 0; // msb = f
+        expect(decode(ext)?.name ?? null).toBe(pos + f <= 31 ? 'ext' : null);
+        expect(decode(ins)?.name ?? null).toBe(f >= pos ? 'ins' : null);
+        expect(lookup(ext)?.name).toBe('ext');
+        expect(lookup(ins)?.name).toBe('ins');
+      }
+    }
+  });
+
   it('decodes well-known words', () => {
     const cases: [number, string][] = [
       [0x00000000, 'sll'],
@@ -246,6 +263,7 @@ describe('flags', () => {
     for (const n of ['addu', 'subu', 'sll', 'rotr', 'mul', 'madd', 'clz', 'ext', 'ins', 'seh', 'wsbh', 'movn', 'lui', 'sltiu', 'mfhi', 'mtlo', 'sync']) {
       expect(safe, n).toContain(n);
     }
+    expect(opsWith(F_DIVIDE).map((o) => o.name)).toEqual(['div', 'divu']);
     for (const n of ['add', 'addi', 'sub', 'div', 'divu', 'lw', 'beq', 'jr', 'teq', 'syscall', 'rdhwr', 'mfc0', 'pref', 'synci', 'cop1', 'movci']) {
       expect(safe, n).not.toContain(n);
     }
