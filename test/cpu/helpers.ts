@@ -80,12 +80,13 @@ function sizeOf(op: string): number {
 }
 
 /**
- * Assemble `src` at `origin` (an int32 virtual address). Syntax: `label:`, `# comment`,
+ * Assemble `src` at `origin` (an int32 virtual address); `extern` supplies labels defined
+ * elsewhere (local ones win). Syntax: `label:`, `# comment`,
  * GNU-style operands (`lw t0, 4(sp)`, `mfc0 t0, $12, 1`, `ext t0, t1, pos, size`). Branch and
  * jump targets are labels or absolute addresses. Pseudo: nop, ehb, li (always lui+ori),
  * la (label), move, b, bal, .word.
  */
-export function assemble(src: string, origin: number): Program {
+export function assemble(src: string, origin: number, extern: Readonly<Record<string, number>> = {}): Program {
   const lines: Line[] = [];
   const labels: Record<string, number> = {};
   let addr = origin | 0;
@@ -105,7 +106,7 @@ export function assemble(src: string, origin: number): Program {
     addr = (addr + 4 * sizeOf(op)) | 0;
   }
   const target = (tok: string): number => {
-    const l = labels[tok.trim()];
+    const l = labels[tok.trim()] ?? extern[tok.trim()];
     return l !== undefined ? l : parseNum(tok) | 0;
   };
   const words: number[] = [];
@@ -248,8 +249,10 @@ export class Rig {
   readonly bus: Bus;
   readonly cpu: Cpu;
   readonly rom = new MemDevice('boot rom', 0x1000);
-  /** Labels of every program assembled so far. */
+  /** Labels of every program assembled so far (later programs may refer to them). */
   labels: Record<string, number> = {};
+  /** Addresses holding an idle loop (see park). */
+  private readonly parked = new Set<number>();
 
   constructor(opts: RigOptions = {}) {
     this.bus = new Bus(opts.ramBytes ?? 1 << 20);
@@ -262,6 +265,7 @@ export class Rig {
   /** Put "b . ; nop" at `va` (kseg0/kseg1). */
   park(va: number): void {
     this.load(va, [0x1000ffff, 0]);
+    this.parked.add(va | 0);
   }
 
   /** Physical address of a kseg0/kseg1 address (or of a physical one). */
@@ -287,7 +291,7 @@ export class Rig {
    * With `physAt`, the words go to that physical address instead (for mapped code).
    */
   asm(src: string, at: number = CODE, physAt?: number): Program {
-    const p = assemble(`${src}\nend: b end\nnop\n`, at);
+    const p = assemble(`${src}\nend: b end\nnop\n`, at, this.labels);
     this.load(physAt ?? at, p.words);
     Object.assign(this.labels, p.labels);
     return p;
@@ -295,7 +299,7 @@ export class Rig {
 
   /** Assemble without the trailing idle loop (handler fragments at a vector). */
   place(src: string, at: number, physAt?: number): Program {
-    const p = assemble(src, at);
+    const p = assemble(src, at, this.labels);
     this.load(physAt ?? at, p.words);
     Object.assign(this.labels, p.labels);
     return p;
@@ -322,12 +326,13 @@ export class Rig {
     return this.run({ regs, budget });
   }
 
-  /** Where the CPU is parked: 'end', a vector name, or the pc in hex. */
+  /** Where the CPU is: 'end', a vector name, another parked address in hex, or the pc in hex. */
   where(): string {
     const pc = this.cpu.pc | 0;
     const at = (a: number | undefined): boolean => a !== undefined && (pc === (a | 0) || pc === ((a + 4) | 0));
     if (at(this.labels['end'])) return 'end';
     for (const [name, v] of Object.entries(V)) if (at(v)) return name;
+    for (const v of this.parked) if (at(v)) return '0x' + (v >>> 0).toString(16);
     return '0x' + (pc >>> 0).toString(16);
   }
 
