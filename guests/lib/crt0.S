@@ -1,10 +1,11 @@
 /*
  * crt0: image entry point.
  *
- * Entered in kernel mode at e_entry with Status = BEV|ERL (reset state) and
+ * Entered in kernel mode at e_entry with Status.BEV=1 (QEMU's Malta enters a
+ * -kernel image with Status = 0x00400000: it clears the reset value's ERL) and
  * a0..a3 = argc, argv, envp, memsize (YAMON convention; QEMU's Malta boot
  * code sets them, disco does too). Status is left untouched here: programs
- * that need exceptions call exc_install().
+ * that need exceptions call exc_install(), which also clears ERL.
  *
  * Contract: sp = top of a 16 KiB stack in .bss, .bss zeroed, then
  * exit(main(a0, a1, a2, a3)).
