@@ -17,6 +17,11 @@ export interface Device {
   write(offset: number, size: AccessSize, value: number): void;
   /** Return to power-on state. */
   reset(): void;
+  /**
+   * Optional: accept image bytes at `offset` (ROM contents written by the loader, not by the
+   * guest), zero-filling up to `memsz`. Devices without it cannot hold ELF segments.
+   */
+  load?(offset: number, data: Uint8Array, memsz: number): void;
 }
 
 interface Region {
@@ -112,6 +117,22 @@ export class Bus {
 
   reset(): void {
     for (const r of this.regions) r.dev.reset();
+  }
+
+  /**
+   * Place loader bytes at physical [pa, pa+memsz): RAM, or one device window that accepts
+   * loads (a ROM). Returns false if the range is not wholly inside one such place.
+   */
+  loadImage(pa: number, data: Uint8Array, memsz: number): boolean {
+    if (pa + memsz <= this.ramSize) {
+      this.ram8.set(data, pa);
+      this.ram8.fill(0, pa + data.length, pa + memsz);
+      return true;
+    }
+    const r = this.find(pa);
+    if (r === null || r.dev.load === undefined || pa + memsz > r.base + r.size) return false;
+    r.dev.load(pa - r.base, data, memsz);
+    return true;
   }
 
   /** The device windows, for the memory-map printout. */

@@ -70,6 +70,7 @@ export const ST_CU0 = 0x10000000;
 export const CA_IP_SW = 0x300; // IP1..IP0, software writable
 export const CA_IP7 = 0x8000; // timer interrupt line (IntCtl.IPTI = 7)
 export const CA_IV = 0x800000;
+export const CA_DC = 0x8000000; // disable Count
 export const CA_TI = 0x40000000;
 export const CA_BD = 0x80000000 | 0;
 
@@ -153,6 +154,7 @@ export class Cp0 {
 
   /** Count register value at cycle `cycles`. */
   countAt(cycles: number): number {
+    if ((this.cause & CA_DC) !== 0) return this.countBase; // frozen while Cause.DC
     return (this.countBase + Math.floor((cycles - this.countCycle0) / (1 << this.countShift))) | 0;
   }
 
@@ -165,6 +167,7 @@ export class Cp0 {
 
   /** Cycles from `cycles` until Count next equals Compare (always >= 1). */
   cyclesToCompare(cycles: number): number {
+    if ((this.cause & CA_DC) !== 0) return Infinity; // Count stopped: no match until DC clears
     const unit = 1 << this.countShift;
     const phase = (cycles - this.countCycle0) % unit;
     let ticks = (this.compare - this.countAt(cycles)) >>> 0;
@@ -259,10 +262,19 @@ export class Cp0 {
         const modeBits = ST_KSU | ST_ERL | ST_EXL;
         return ((old ^ this.status) & modeBits) !== 0 ? (W_FLUSH | W_RESYNC) : W_RESYNC;
       }
-      case C0_CAUSE << 3:
-        // Only the software interrupt bits and IV are writable (PRA 9.16).
-        this.cause = ((this.cause & ~(CA_IP_SW | CA_IV)) | (v & (CA_IP_SW | CA_IV))) | 0;
+      case C0_CAUSE << 3: {
+        // Writable: IP1..IP0, IV, DC (PRA 9.16). DC freezes Count: rebase it at the change.
+        const count = this.countAt(cycles);
+        const wm = CA_IP_SW | CA_IV | CA_DC;
+        const old = this.cause;
+        this.cause = ((old & ~wm) | (v & wm)) | 0;
+        if (((old ^ this.cause) & CA_DC) !== 0) {
+          this.countBase = count;
+          this.countCycle0 = cycles;
+          return W_RESYNC | W_TIMER;
+        }
         return W_RESYNC;
+      }
       case C0_EPC << 3: this.epc = v | 0; return W_NONE;
       case (C0_PRID << 3) | 1:
         // EBase: bits 29:12 writable; 31:30 are 10 (kseg0/kseg1); CPUNum read-only (PRA 9.21).

@@ -76,6 +76,13 @@ export class Cpu {
   /** The CPU executed WAIT and sleeps until an interrupt. */
   waiting = false;
   trapHandler: TrapHandler | null = null;
+  /**
+   * Set when the machine cannot go on meaningfully (an exception vector that is not in memory:
+   * every exception would fault again at once). The run loop stops with this message.
+   */
+  fatal: string | null = null;
+  /** Address of the last exception vector jumped to. */
+  private lastVector = -1;
   /** Cycle at which Count next equals Compare. */
   private nextTimer = 0;
   /** Count or Compare changed during the batch. */
@@ -575,7 +582,15 @@ export class Cpu {
     const pa = this.translate(pc, ACC_FETCH, pc, ds);
     if (pa < 0) return 0;
     const v = this.bus.read(pa, 4);
-    if (v !== v) { this.raise(EXC_IBE, pc, ds, false); return 0; }
+    if (v !== v) {
+      if (pc === this.lastVector) {
+        this.fatal = `exception vector 0x${(pc >>> 0).toString(16).padStart(8, '0')} is not in memory (ExcCode ${this.cp0.cause >>> 2 & 31}, EPC 0x${(this.cp0.epc >>> 0).toString(16).padStart(8, '0')}, BadVAddr 0x${(this.cp0.badVAddr >>> 0).toString(16).padStart(8, '0')})`;
+        this.sig |= SIG_END;
+        return 0;
+      }
+      this.raise(EXC_IBE, pc, ds, false);
+      return 0;
+    }
     return v | 0;
   }
 
@@ -789,6 +804,7 @@ export class Cpu {
     cp0.status = st | ST_EXL;
     const base = (st & ST_BEV) !== 0 ? (0xbfc00200 | 0) : (cp0.ebase & 0xfffff000);
     this.pc = (base + offset) | 0;
+    this.lastVector = this.pc;
     this.sig |= SIG_TRAP;
   }
 }

@@ -404,18 +404,15 @@ export class SymbolTable {
  * virtual entry point (unsigned) and the physical ranges written.
  */
 export function loadElf(img: ElfImage, bus: Bus): { entry: number; loaded: Array<{ paddr: number; memsz: number }> } {
-  for (const s of img.segments) {
-    if (s.loadAddr + s.memsz > bus.ramSize) {
-      throw new LoadError(
-        `${img.name !== undefined ? img.name + ': ' : ''}segment ${s.index} at ${hex8(s.loadAddr)}-${hex8(s.loadAddr + s.memsz)} lies outside RAM (${formatSize(bus.ramSize)})`,
-      );
-    }
-  }
   const loaded: Array<{ paddr: number; memsz: number }> = [];
   for (const s of img.segments) {
-    bus.ram8.set(img.bytes.subarray(s.offset, s.offset + s.filesz), s.loadAddr);
-    bus.ram8.fill(0, s.loadAddr + s.filesz, s.loadAddr + s.memsz);
-    loaded.push({ paddr: s.loadAddr, memsz: s.memsz });
+    // RAM, or a window that holds loader contents (the boot ROM at 0x1FC00000).
+    if (!bus.loadImage(s.loadAddr, img.bytes.subarray(s.offset, s.offset + s.filesz), s.memsz)) {
+      throw new LoadError(
+        `${img.name !== undefined ? img.name + ': ' : ''}segment ${s.index} at ${hex8(s.loadAddr)}-${hex8(s.loadAddr + s.memsz)} lies outside RAM (${formatSize(bus.ramSize)}) and the boot ROM`,
+      );
+    }
+    if (s.loadAddr < bus.ramSize) loaded.push({ paddr: s.loadAddr, memsz: s.memsz });
   }
   return { entry: img.entry >>> 0, loaded };
 }

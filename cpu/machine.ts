@@ -5,7 +5,8 @@
 import { Bus } from './bus.ts';
 import { Cpu, type CpuOptions } from './cpu.ts';
 import { EXC_NAMES } from './cp0.ts';
-import { loadElf, parseElf, writeBootArgs, type ElfImage } from './elf.ts';
+import { BOOT_STACK_TOP, loadElf, parseElf, writeBootArgs, type ElfImage } from './elf.ts';
+import { ST_BEV } from './cp0.ts';
 import { attachMalta, type MaltaBoard } from './malta.ts';
 
 export interface MachineOptions extends CpuOptions {
@@ -15,7 +16,7 @@ export interface MachineOptions extends CpuOptions {
   out: (byte: number) => void;
 }
 
-export type StopReason = 'halt' | 'limit' | 'deadlock';
+export type StopReason = 'halt' | 'limit' | 'deadlock' | 'fault';
 
 export interface RunResult {
   reason: StopReason;
@@ -68,8 +69,9 @@ export class Machine {
   }
 
   /**
-   * Load an ELF image and prepare the CPU as a YAMON-style boot loader would: kernel mode at
-   * e_entry with the reset Status (BEV, ERL), a0..a3 = argc, argv, envp, memsize.
+   * Load an ELF image and prepare the CPU as QEMU's Malta boot stub leaves it for `-kernel`:
+   * kernel mode at e_entry, Status = BEV (reset state with ERL cleared), sp = 0x80001FC0 (just
+   * below the boot arguments), a0..a3 = argc, argv, envp, memsize (YAMON style).
    * Throws LoadError with a one-line message for bad images.
    */
   load(bytes: Uint8Array, name: string, cmdline = ''): void {
@@ -81,6 +83,9 @@ export class Machine {
     r[5] = args.a1 | 0;
     r[6] = args.a2 | 0;
     r[7] = args.a3 | 0;
+    r[29] = BOOT_STACK_TOP | 0;
+    this.cpu.cp0.status = ST_BEV;
+    this.cpu.tc.flush();
     this.cpu.setPC(entry | 0);
     this.image = img;
   }
@@ -90,9 +95,10 @@ export class Machine {
     const cpu = this.cpu;
     const limit = opts.maxInstructions && opts.maxInstructions > 0 ? opts.maxInstructions : Infinity;
     const every = opts.progressEvery ?? 50_000_000;
-    const stop = (): boolean => this.halted;
+    const stop = (): boolean => this.halted || cpu.fatal !== null;
     let nextProgress = every;
     while (!this.halted) {
+      if (cpu.fatal !== null) return this.result('fault', cpu.fatal);
       const done = this.instructions();
       if (done >= limit) return this.result('limit', `instruction limit ${limit} reached`);
       const chunk = Math.min(limit - done, 4_000_000);

@@ -31,7 +31,8 @@
 //   0x1F100000 +--------------------------------+
 //              | unmapped                       |
 //   0x1FC00000 +--------------------------------+
-//              | boot ROM (reset vector)        |  not built: disco starts at e_entry
+//              | boot ROM (4 MiB, reset vector) |  read-only to the guest; ELF segments may
+//              |                                |  be loaded here (BEV vectors at 0x1FC00200+)
 //   0x20000000 +--------------------------------+
 //
 // Whatever nothing decodes is a bus error (Bus.read returns NaN / Bus.write returns false).
@@ -51,6 +52,7 @@ export const MALTA_FLASH_SIZE = 0x400000;
 export const MALTA_FPGA = 0x1f000000;
 export const MALTA_FPGA_SIZE = 0x100000;
 export const MALTA_BOOT_ROM = 0x1fc00000;
+export const MALTA_BOOT_ROM_SIZE = 0x400000;
 
 /** PIIX4 COM1: ISA port 0x3F8, 8 byte-wide registers. */
 export const MALTA_COM1 = MALTA_PCI_IO + 0x3f8;
@@ -99,7 +101,7 @@ export function maltaMap(ramSize: number): MapRow[] {
     { base: MALTA_FPGA, size: FPGA_CBUS_UART, name: 'FPGA registers', built: true, note: 'SOFTRES +0x500, halt +0x600' },
     { base: MALTA_CBUS_UART, size: FPGA_CBUS_UART_SIZE, name: 'CBUS UART 16550', built: true, note: 'stride 8; QEMU serial2' },
     { base: MALTA_FPGA + FPGA_HI, size: MALTA_FPGA_SIZE - FPGA_HI, name: 'FPGA registers', built: true, note: 'read 0, writes ignored' },
-    { base: MALTA_BOOT_ROM, size: 0x400000, name: 'boot ROM', built: false, note: 'not built; start is e_entry' },
+    { base: MALTA_BOOT_ROM, size: MALTA_BOOT_ROM_SIZE, name: 'boot ROM', built: true, note: 'loader-filled, read-only; BEV vectors' },
   ];
 }
 
@@ -209,8 +211,30 @@ class FpgaWindow implements Device {
   }
 }
 
+/**
+ * The boot ROM at 0x1FC00000: contents come only from the loader; guest stores are ignored
+ * (as writes to QEMU's Malta BIOS region are). Reads of never-loaded bytes return 0.
+ */
+export class BootRom implements Device {
+  readonly name = 'boot-rom';
+  readonly bytes = new Uint8Array(MALTA_BOOT_ROM_SIZE);
+  private readonly view = new DataView(this.bytes.buffer);
+  read(offset: number, size: AccessSize): number {
+    if (size === 4) return this.view.getInt32(offset, true);
+    if (size === 2) return this.view.getUint16(offset, true);
+    return this.bytes[offset];
+  }
+  write(): void { /* ROM */ }
+  reset(): void { /* contents survive reset */ }
+  load(offset: number, data: Uint8Array, memsz: number): void {
+    this.bytes.set(data, offset);
+    this.bytes.fill(0, offset + data.length, offset + memsz);
+  }
+}
+
 export interface MaltaBoard {
   readonly fpga: MaltaFpga;
+  readonly bootRom: BootRom;
   /** CBUS UART at 0x1F000900 (QEMU's serial2). Its onIrq would drive CPU interrupt 4 (HW2). */
   readonly cbusUart: Uart16550;
   /** PIIX4 COM1 at 0x180003F8 (QEMU's serial0). Its onIrq would drive i8259 IRQ 4. */
@@ -232,5 +256,7 @@ export function attachMalta(
   bus.map(MALTA_CBUS_UART, FPGA_CBUS_UART_SIZE, cbusUart);
   bus.map(MALTA_FPGA + FPGA_HI, MALTA_FPGA_SIZE - FPGA_HI, new FpgaWindow('malta-fpga-hi', fpga, FPGA_HI));
   bus.map(MALTA_COM1, MALTA_COM1_SIZE, com1);
-  return { fpga, cbusUart, com1 };
+  const bootRom = new BootRom();
+  bus.map(MALTA_BOOT_ROM, MALTA_BOOT_ROM_SIZE, bootRom);
+  return { fpga, bootRom, cbusUart, com1 };
 }
