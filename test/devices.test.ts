@@ -220,7 +220,7 @@ describe('Malta board', () => {
   it('leaves everything else unmapped, including the hole after the CBUS UART', () => {
     const { bus } = board();
     for (const pa of [0x00400000, 0x10000000, 0x18000000, 0x180003f7, 0x18000400, 0x1be00000, 0x1e000000,
-      MALTA_FPGA + 0x940, MALTA_FPGA + 0x9fc, 0x1f100000, 0x1fc00000]) {
+      MALTA_FPGA + 0x940, MALTA_FPGA + 0x9fc, 0x1f100000, 0x1fbffffc, 0x20000000]) {
       expect(bus.read(pa, 4), pa.toString(16)).toBeNaN();
       expect(bus.write(pa, 4, 0), pa.toString(16)).toBe(false);
     }
@@ -228,9 +228,20 @@ describe('Malta board', () => {
     expect(bus.decodes(MALTA_FPGA + 0xa00)).toBe(true);
   });
 
+  it('has a boot ROM at 0x1FC00000 that only the loader can fill', () => {
+    const { bus } = board();
+    expect(bus.read(0x1fc00200, 4)).toBe(0);
+    expect(bus.loadImage(0x1fc00200, new Uint8Array([1, 2, 3, 4]), 8)).toBe(true);
+    expect(bus.read(0x1fc00200, 4)).toBe(0x04030201);
+    expect(bus.read(0x1fc00204, 4)).toBe(0);
+    expect(bus.write(0x1fc00200, 4, 0x12345678)).toBe(true); // decoded, but ROM: ignored
+    expect(bus.read(0x1fc00200, 4)).toBe(0x04030201);
+    expect(bus.loadImage(0x1ffffffc, new Uint8Array(8), 8)).toBe(false); // runs past the ROM
+  });
+
   it('documents its layout', () => {
     const { bus } = board();
-    expect(bus.layout().map((r) => r.name)).toEqual(['malta-fpga', 'cbus-uart', 'malta-fpga-hi', 'com1']);
+    expect(bus.layout().map((r) => r.name)).toEqual(['malta-fpga', 'cbus-uart', 'malta-fpga-hi', 'com1', 'boot-rom']);
     const t = layoutTable(64 * 0x100000);
     expect(t).toContain('0x00000000-0x03FFFFFF  RAM');
     expect(t).toContain('0x180003F8-0x180003FF  COM1 16550 (PIIX4)');

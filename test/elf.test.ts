@@ -226,9 +226,9 @@ describe('loadElf', () => {
       { vaddr: 0x80200000, data: words(1) },
       { vaddr: 0x84000000, data: new Uint8Array(0), memsz: 0x10000 },
     ], 0x80100000));
-    expect(errorOf(() => loadElf(img, bus))).toBe('segment 2 at 0x04000000-0x04010000 lies outside RAM (64 MiB)');
+    expect(errorOf(() => loadElf(img, bus))).toBe('segment 2 at 0x04000000-0x04010000 lies outside RAM (64 MiB) and the boot ROM');
     const named = parseElf(buildElf([{ vaddr: 0x80000000, data: new Uint8Array(16), memsz: 0x400001 }], 0x80000000), 'big.elf');
-    expect(errorOf(() => loadElf(named, new Bus(4 * MiB)))).toBe('big.elf: segment 0 at 0x00000000-0x00400001 lies outside RAM (4 MiB)');
+    expect(errorOf(() => loadElf(named, new Bus(4 * MiB)))).toBe('big.elf: segment 0 at 0x00000000-0x00400001 lies outside RAM (4 MiB) and the boot ROM');
   });
 });
 
