@@ -347,5 +347,36 @@ export class Rig {
   ureg(i: number): number { return this.cpu.r[i]! >>> 0; }
 }
 
+// ---------------------------------------------------------------------------------------------
+// TLB programming snippets (PRA 9.6 EntryLo: PFN 29:6, C 5:3, D 2, V 1, G 0).
+
+/** EntryLo value: PFN, cacheable (C = 3), and the D/V/G flags. */
+export function lo(pfn: number, f: { d?: boolean; v?: boolean; g?: boolean } = {}): number {
+  const { d = true, v = true, g = false } = f;
+  return ((pfn << 6) | (3 << 3) | (d ? 4 : 0) | (v ? 2 : 0) | (g ? 1 : 0)) >>> 0;
+}
+
+/** Assembly that writes one TLB entry with tlbwi (or tlbwr), using t8 as scratch. */
+export function tlbw(index: number, hi: number, mask: number, lo0: number, lo1: number, op = 'tlbwi'): string {
+  return `
+    li t8, ${index}
+    mtc0 t8, $0          # Index
+    li t8, ${hi >>> 0}
+    mtc0 t8, $10         # EntryHi
+    li t8, ${mask}
+    mtc0 t8, $5          # PageMask
+    li t8, ${lo0}
+    mtc0 t8, $2          # EntryLo0
+    li t8, ${lo1}
+    mtc0 t8, $3          # EntryLo1
+    ehb
+    ${op}
+    ehb
+  `;
+}
+
+/** Set the current ASID (EntryHi with VPN2 = 0). */
+export const asid = (n: number): string => `li t8, ${n}\nmtc0 t8, $10\nehb\n`;
+
 /** int32 of an unsigned literal, e.g. s32(0xffffffff) === -1. */
 export const s32 = (v: number): number => v | 0;

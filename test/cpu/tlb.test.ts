@@ -7,35 +7,7 @@
 // ASID 7:0. Context (PRA 9.7): PTEBase 31:23, BadVPN2 22:4 = VA 31:13.
 
 import { describe, expect, it } from 'vitest';
-import { CODE, EXC, R, Rig, ST, V } from './helpers.ts';
-
-/** EntryLo value: PFN, cacheable (C = 3), and the D/V/G flags. */
-function lo(pfn: number, f: { d?: boolean; v?: boolean; g?: boolean } = {}): number {
-  const { d = true, v = true, g = false } = f;
-  return ((pfn << 6) | (3 << 3) | (d ? 4 : 0) | (v ? 2 : 0) | (g ? 1 : 0)) >>> 0;
-}
-
-/** Assembly that writes one TLB entry with tlbwi (or tlbwr), using t8 as scratch. */
-function tlbw(index: number, hi: number, mask: number, lo0: number, lo1: number, op = 'tlbwi'): string {
-  return `
-    li t8, ${index}
-    mtc0 t8, $0          # Index
-    li t8, ${hi >>> 0}
-    mtc0 t8, $10         # EntryHi
-    li t8, ${mask}
-    mtc0 t8, $5          # PageMask
-    li t8, ${lo0}
-    mtc0 t8, $2          # EntryLo0
-    li t8, ${lo1}
-    mtc0 t8, $3          # EntryLo1
-    ehb
-    ${op}
-    ehb
-  `;
-}
-
-/** Set the current ASID (EntryHi with VPN2 = 0). */
-const asid = (n: number): string => `li t8, ${n}\nmtc0 t8, $10\nehb\n`;
+import { asid, CODE, EXC, lo, R, Rig, ST, tlbw, V } from './helpers.ts';
 
 const VA = 0x00400000;
 
