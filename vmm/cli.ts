@@ -12,6 +12,7 @@ import { BusConfigError } from '../cpu/bus.ts';
 export const EXIT_ERROR = 1;
 export const EXIT_LIMIT = 124;
 export const EXIT_DEADLOCK = 125;
+export const EXIT_FAULT = 126;
 
 class CliError extends Error {}
 
@@ -126,6 +127,10 @@ function runCommand(image: string, opts: RunCliOptions): number {
     process.stderr.write(`disco: the guest is asleep in WAIT with interrupts disabled after ${res.instructions} instructions; nothing can wake it\n`);
     return EXIT_DEADLOCK;
   }
+  if (res.reason === 'fault') {
+    process.stderr.write(`disco: the guest cannot continue after ${res.instructions} instructions: ${res.detail}\n`);
+    return EXIT_FAULT;
+  }
   return res.exitCode & 0xff;
 }
 
@@ -151,7 +156,8 @@ export function buildProgram(): Command {
     .option('--no-progress', 'never show the progress line')
     .addHelpText('after', `
 Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
-${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever, 1 on errors.
+${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever,
+${EXIT_FAULT} when the machine cannot go on (an exception vector outside memory), 1 on bad input.
 
 Examples:
   disco run guests/demo/demo.elf
