@@ -243,6 +243,8 @@ export interface RigOptions {
   ramBytes?: number;
   /** Initial Status (default 0: kernel mode, BEV = ERL = EXL = 0, interrupts off). */
   status?: number;
+  /** CPU number (EBase.CPUNum). */
+  cpuNum?: number;
 }
 
 export class Rig {
@@ -257,7 +259,10 @@ export class Rig {
   constructor(opts: RigOptions = {}) {
     this.bus = new Bus(opts.ramBytes ?? 1 << 20);
     this.bus.map(ROM_BASE, 0x1000, this.rom);
-    this.cpu = new Cpu(this.bus, opts.tlbEntries === undefined ? {} : { tlbEntries: opts.tlbEntries });
+    this.cpu = new Cpu(this.bus, {
+      ...(opts.tlbEntries === undefined ? {} : { tlbEntries: opts.tlbEntries }),
+      ...(opts.cpuNum === undefined ? {} : { cpuNum: opts.cpuNum }),
+    });
     for (const v of Object.values(V)) this.park(v);
     this.setStatus(opts.status ?? 0);
   }
