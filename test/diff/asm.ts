@@ -1,9 +1,10 @@
-// A small MIPS32r2 assembler for the differential harness: emits machine words together with
-// their assembly text, with labels and late-bound fixups (forward branches and jumps).
-//
-// Field layouts follow the MIPS32 Instruction Set manual (Vol. II), chapter 3 (encodings) and
-// appendix A (opcode maps). The text is objdump-like, with ABI register names, so that reports of
-// a failing instruction read like a listing.
+// A small MIPS32r2 assembler for the differential harness: machine words (from the opcode table's
+// encoder, cpu/encode.ts) together with their assembly text, with labels and late-bound fixups
+// (forward branches and jumps). The text is objdump-like, with ABI register names, so that reports
+// of a failing instruction read like a listing; test/diff/encoding.test.ts checks both words and
+// text against GNU objdump.
+
+import { encode } from '../../cpu/encode.ts';
 
 /** ABI names of the 32 GPRs (MIPS o32). */
 export const REG_NAMES: readonly string[] = [
@@ -29,179 +30,141 @@ export interface Insn {
   text: string;
 }
 
-function rtype(fn: number, rs: number, rt: number, rd: number, sa: number, op = 0): number {
-  return ((op << 26) | (rs << 21) | (rt << 16) | (rd << 11) | (sa << 6) | fn) >>> 0;
-}
-function itype(op: number, rs: number, rt: number, imm: number): number {
-  return ((op << 26) | (rs << 21) | (rt << 16) | (imm & 0xffff)) >>> 0;
-}
+const s16 = (v: number): number => (v << 16) >> 16;
 
-// --- Encoders by mnemonic. Each returns an Insn; branch offsets are in instructions. ---------
+// --- Encoders by mnemonic. Words come from the opcode table (cpu/encode.ts); this file adds the
+// listing text. Immediates may be given as signed or as 16-bit patterns; branch offsets are in
+// instructions from the delay slot. -------------------------------------------------------------
 
-/** Three-register SPECIAL ops: rd = rs OP rt (MIPS32 Vol. II, SPECIAL funct field). */
-export const SPECIAL3R: Readonly<Record<string, number>> = {
-  addu: 0x21, subu: 0x23, and: 0x24, or: 0x25, xor: 0x26, nor: 0x27, slt: 0x2a, sltu: 0x2b,
-  movz: 0x0a, movn: 0x0b, add: 0x20, sub: 0x22,
-};
+/** Three-register SPECIAL ops: rd = rs OP rt. */
+export const ALU3_OPS: readonly string[] = ['addu', 'subu', 'and', 'or', 'xor', 'nor', 'slt', 'sltu', 'movz', 'movn', 'add', 'sub'];
 export function alu3(m: string, rd: number, rs: number, rt: number): Insn {
-  const fn = SPECIAL3R[m];
-  if (fn === undefined) throw new Error(`alu3: ${m}`);
-  return { word: rtype(fn, rs, rt, rd, 0), text: `${m}\t${rn(rd)},${rn(rs)},${rn(rt)}` };
+  return { word: encode(m, { rd, rs, rt }), text: `${m}\t${rn(rd)},${rn(rs)},${rn(rt)}` };
 }
 
-/** Shifts by immediate; rotr is srl with bit 21 set (MIPS32r2 ROTR). */
+/** Shifts by immediate (rotr: MIPS32r2). */
 export function shift(m: 'sll' | 'srl' | 'sra' | 'rotr', rd: number, rt: number, sa: number): Insn {
-  const fn = m === 'sll' ? 0 : m === 'sra' ? 3 : 2;
-  const r = m === 'rotr' ? 1 : 0;
-  return { word: rtype(fn, r, rt, rd, sa & 31), text: `${m}\t${rn(rd)},${rn(rt)},${sa & 31}` };
+  return { word: encode(m, { rd, rt, sa: sa & 31 }), text: `${m}\t${rn(rd)},${rn(rt)},${sa & 31}` };
 }
 
-/** Shifts by register; rotrv is srlv with bit 6 set (MIPS32r2 ROTRV). */
+/** Shifts by register (rotrv: MIPS32r2). */
 export function shiftv(m: 'sllv' | 'srlv' | 'srav' | 'rotrv', rd: number, rt: number, rs: number): Insn {
-  const fn = m === 'sllv' ? 4 : m === 'srav' ? 7 : 6;
-  const sa = m === 'rotrv' ? 1 : 0;
-  return { word: rtype(fn, rs, rt, rd, sa), text: `${m}\t${rn(rd)},${rn(rt)},${rn(rs)}` };
+  return { word: encode(m, { rd, rt, rs }), text: `${m}\t${rn(rd)},${rn(rt)},${rn(rs)}` };
 }
 
-/** HI/LO producers: mult, multu, div, divu (SPECIAL) and madd, maddu, msub, msubu (SPECIAL2). */
+/** HI/LO producers: mult, multu, div, divu, madd, maddu, msub, msubu. */
 export function muldiv(m: 'mult' | 'multu' | 'div' | 'divu' | 'madd' | 'maddu' | 'msub' | 'msubu', rs: number, rt: number): Insn {
-  const codes: Record<string, [number, number]> = {
-    mult: [0, 0x18], multu: [0, 0x19], div: [0, 0x1a], divu: [0, 0x1b],
-    madd: [0x1c, 0x00], maddu: [0x1c, 0x01], msub: [0x1c, 0x04], msubu: [0x1c, 0x05],
-  };
-  const [op, fn] = codes[m]!;
-  return { word: rtype(fn, rs, rt, 0, 0, op), text: `${m}\t${rn(rs)},${rn(rt)}` };
+  return { word: encode(m, { rs, rt }), text: `${m}\t${rn(rs)},${rn(rt)}` };
 }
 
 export function mul(rd: number, rs: number, rt: number): Insn {
-  return { word: rtype(0x02, rs, rt, rd, 0, 0x1c), text: `mul\t${rn(rd)},${rn(rs)},${rn(rt)}` };
+  return { word: encode('mul', { rd, rs, rt }), text: `mul\t${rn(rd)},${rn(rs)},${rn(rt)}` };
 }
-export function mfhi(rd: number): Insn { return { word: rtype(0x10, 0, 0, rd, 0), text: `mfhi\t${rn(rd)}` }; }
-export function mflo(rd: number): Insn { return { word: rtype(0x12, 0, 0, rd, 0), text: `mflo\t${rn(rd)}` }; }
-export function mthi(rs: number): Insn { return { word: rtype(0x11, rs, 0, 0, 0), text: `mthi\t${rn(rs)}` }; }
-export function mtlo(rs: number): Insn { return { word: rtype(0x13, rs, 0, 0, 0), text: `mtlo\t${rn(rs)}` }; }
+export function mfhi(rd: number): Insn { return { word: encode('mfhi', { rd }), text: `mfhi\t${rn(rd)}` }; }
+export function mflo(rd: number): Insn { return { word: encode('mflo', { rd }), text: `mflo\t${rn(rd)}` }; }
+export function mthi(rs: number): Insn { return { word: encode('mthi', { rs }), text: `mthi\t${rn(rs)}` }; }
+export function mtlo(rs: number): Insn { return { word: encode('mtlo', { rs }), text: `mtlo\t${rn(rs)}` }; }
 
-/** clz/clo: SPECIAL2 with rt = rd as the manual requires (MIPS32 Vol. II CLZ "Restrictions"). */
+/** clz/clo (rt tied to rd by the encoder, as the manual requires). */
 export function clz(m: 'clz' | 'clo', rd: number, rs: number): Insn {
-  return { word: rtype(m === 'clz' ? 0x20 : 0x21, rs, rd, rd, 0, 0x1c), text: `${m}\t${rn(rd)},${rn(rs)}` };
+  return { word: encode(m, { rd, rs }), text: `${m}\t${rn(rd)},${rn(rs)}` };
 }
 
-/** ext rt, rs, pos, size: SPECIAL3 funct 0, msbd = size-1, lsb = pos (pos+size <= 32). */
+/** ext/ins rt, rs, pos, size with pos + size <= 32. */
 export function ext(rt: number, rs: number, pos: number, size: number): Insn {
-  return { word: rtype(0x00, rs, rt, size - 1, pos, 0x1f), text: `ext\t${rn(rt)},${rn(rs)},${pos},${size}` };
+  return { word: encode('ext', { rt, rs, pos, size }), text: `ext\t${rn(rt)},${rn(rs)},${pos},${size}` };
 }
-/** ins rt, rs, pos, size: SPECIAL3 funct 4, msb = pos+size-1, lsb = pos. */
 export function ins(rt: number, rs: number, pos: number, size: number): Insn {
-  return { word: rtype(0x04, rs, rt, pos + size - 1, pos, 0x1f), text: `ins\t${rn(rt)},${rn(rs)},${pos},${size}` };
+  return { word: encode('ins', { rt, rs, pos, size }), text: `ins\t${rn(rt)},${rn(rs)},${pos},${size}` };
 }
-/** BSHFL group: wsbh (sa=2), seb (sa=0x10), seh (sa=0x18). */
+/** BSHFL group: wsbh, seb, seh. */
 export function bshfl(m: 'wsbh' | 'seb' | 'seh', rd: number, rt: number): Insn {
-  const sa = m === 'wsbh' ? 0x02 : m === 'seb' ? 0x10 : 0x18;
-  return { word: rtype(0x20, 0, rt, rd, sa, 0x1f), text: `${m}\t${rn(rd)},${rn(rt)}` };
+  return { word: encode(m, { rd, rt }), text: `${m}\t${rn(rd)},${rn(rt)}` };
 }
 
-/** Immediate ALU ops (opcode field). */
-export const IMM_OPS: Readonly<Record<string, number>> = {
-  addi: 0x08, addiu: 0x09, slti: 0x0a, sltiu: 0x0b, andi: 0x0c, ori: 0x0d, xori: 0x0e,
-};
+/** Immediate ALU ops; andi/ori/xori zero-extend their immediate, the others sign-extend. */
+export const IMM_OPS: readonly string[] = ['addi', 'addiu', 'slti', 'sltiu', 'andi', 'ori', 'xori'];
 export function aluImm(m: string, rt: number, rs: number, imm: number): Insn {
-  const op = IMM_OPS[m];
-  if (op === undefined) throw new Error(`aluImm: ${m}`);
   const zext = m === 'andi' || m === 'ori' || m === 'xori';
-  const shown = zext ? hex(imm & 0xffff) : String((imm << 16) >> 16);
-  return { word: itype(op, rs, rt, imm), text: `${m}\t${rn(rt)},${rn(rs)},${shown}` };
+  const v = zext ? imm & 0xffff : s16(imm);
+  return { word: encode(m, { rt, rs, imm: v }), text: `${m}\t${rn(rt)},${rn(rs)},${zext ? hex(v) : String(v)}` };
 }
 export function lui(rt: number, imm: number): Insn {
-  return { word: itype(0x0f, 0, rt, imm), text: `lui\t${rn(rt)},${hex(imm & 0xffff)}` };
+  return { word: encode('lui', { rt, imm: imm & 0xffff }), text: `lui\t${rn(rt)},${hex(imm & 0xffff)}` };
 }
 
-/** Loads and stores (opcode field), MIPS32 Vol. II. */
-export const MEM_OPS: Readonly<Record<string, number>> = {
-  lb: 0x20, lh: 0x21, lwl: 0x22, lw: 0x23, lbu: 0x24, lhu: 0x25, lwr: 0x26,
-  sb: 0x28, sh: 0x29, swl: 0x2a, sw: 0x2b, swr: 0x2e, ll: 0x30, sc: 0x38, pref: 0x33,
-};
+/** Loads, stores and pref: `m rt, off(base)` (for pref, rt is the hint). */
 export function mem(m: string, rt: number, off: number, base: number): Insn {
-  const op = MEM_OPS[m];
-  if (op === undefined) throw new Error(`mem: ${m}`);
-  const t = m === 'pref' ? String(rt) : rn(rt);
-  return { word: itype(op, base, rt, off), text: `${m}\t${t},${(off << 16) >> 16}(${rn(base)})` };
+  const o = s16(off);
+  const word = m === 'pref' ? encode(m, { hint: rt, base, offset: o }) : encode(m, { rt, base, offset: o });
+  return { word, text: `${m}\t${m === 'pref' ? String(rt) : rn(rt)},${o}(${rn(base)})` };
 }
 
-export function sync(): Insn { return { word: 0x0000000f, text: 'sync' }; }
+export function sync(): Insn { return { word: encode('sync'), text: 'sync' }; }
 export function nop(): Insn { return { word: 0, text: 'nop' }; }
-export function syscall(code = 0): Insn { return { word: rtype(0x0c, 0, 0, 0, 0) | ((code & 0xfffff) << 6), text: 'syscall' }; }
-export function brk(code = 0): Insn { return { word: (rtype(0x0d, 0, 0, 0, 0) | ((code & 0xfffff) << 6)) >>> 0, text: 'break' }; }
-
-/** Trap-on-condition, register form (SPECIAL funct 0x30..0x36). */
-export function trap(m: 'tge' | 'tgeu' | 'tlt' | 'tltu' | 'teq' | 'tne', rs: number, rt: number): Insn {
-  const fn = { tge: 0x30, tgeu: 0x31, tlt: 0x32, tltu: 0x33, teq: 0x34, tne: 0x36 }[m];
-  return { word: rtype(fn, rs, rt, 0, 0), text: `${m}\t${rn(rs)},${rn(rt)}` };
+export function ssnop(): Insn { return { word: encode('sll', { sa: 1 }), text: 'ssnop' }; }
+export function syscall(code = 0): Insn { return { word: encode('syscall', { code }), text: code ? `syscall\t${hex(code)}` : 'syscall' }; }
+/** break; objdump shows the 20-bit code as two 10-bit halves. */
+export function brk(code = 0): Insn {
+  return { word: encode('break', { code }), text: code ? `break\t${hex(code >>> 10)},${hex(code & 0x3ff)}` : 'break' };
 }
-/** Trap-on-condition, immediate form (REGIMM rt 0x08..0x0e). */
+/** rdhwr rt, $rd (MIPS32r2). */
+export function rdhwr(rt: number, rd: number): Insn { return { word: encode('rdhwr', { rt, rd }), text: `rdhwr\t${rn(rt)},$${rd}` }; }
+/** cache op, off(base). */
+export function cache(op: number, off: number, base: number): Insn {
+  return { word: encode('cache', { op, base, offset: s16(off) }), text: `cache\t${hex(op)},${s16(off)}(${rn(base)})` };
+}
+
+/** Trap-on-condition, register form. */
+export function trap(m: 'tge' | 'tgeu' | 'tlt' | 'tltu' | 'teq' | 'tne', rs: number, rt: number): Insn {
+  return { word: encode(m, { rs, rt }), text: `${m}\t${rn(rs)},${rn(rt)}` };
+}
+/** Trap-on-condition, immediate form (sign-extended immediate, also for tgeiu/tltiu). */
 export function trapi(m: 'tgei' | 'tgeiu' | 'tlti' | 'tltiu' | 'teqi' | 'tnei', rs: number, imm: number): Insn {
-  const rt = { tgei: 0x08, tgeiu: 0x09, tlti: 0x0a, tltiu: 0x0b, teqi: 0x0c, tnei: 0x0e }[m];
-  return { word: itype(0x01, rs, rt, imm), text: `${m}\t${rn(rs)},${(imm << 16) >> 16}` };
+  return { word: encode(m, { rs, imm: s16(imm) }), text: `${m}\t${rn(rs)},${s16(imm)}` };
 }
 
 // --- Branches and jumps ------------------------------------------------------------------------
 
-/** Two-register conditional branches (opcode field); the -l forms are branch-likely. */
-export const BR2: Readonly<Record<string, number>> = { beq: 0x04, bne: 0x05, beql: 0x14, bnel: 0x15 };
-/** One-register branches encoded in the opcode field (rt = 0). */
-export const BR1OP: Readonly<Record<string, number>> = { blez: 0x06, bgtz: 0x07, blezl: 0x16, bgtzl: 0x17 };
-/** REGIMM branches (rt field). */
-export const BRREGIMM: Readonly<Record<string, number>> = {
-  bltz: 0x00, bgez: 0x01, bltzl: 0x02, bgezl: 0x03,
-  bltzal: 0x10, bgezal: 0x11, bltzall: 0x12, bgezall: 0x13,
-};
+/** Conditional branches: two-register (beq, bne and -l forms) or one-register (the rest). */
+export const TWO_REG_BRANCHES: readonly string[] = ['beq', 'bne', 'beql', 'bnel'];
 
 /** Encodes a conditional branch with a word offset relative to the delay slot. */
 export function branch(m: string, rs: number, rt: number, offWords: number): Insn {
-  let word: number;
-  let text: string;
-  if (m in BR2) {
-    word = itype(BR2[m]!, rs, rt, offWords);
-    text = `${m}\t${rn(rs)},${rn(rt)},`;
-  } else if (m in BR1OP) {
-    word = itype(BR1OP[m]!, rs, 0, offWords);
-    text = `${m}\t${rn(rs)},`;
-  } else if (m in BRREGIMM) {
-    word = itype(0x01, rs, BRREGIMM[m]!, offWords);
-    text = `${m}\t${rn(rs)},`;
-  } else {
-    throw new Error(`branch: ${m}`);
-  }
+  const two = TWO_REG_BRANCHES.includes(m);
+  const word = encode(m, two ? { rs, rt, offset: offWords } : { rs, offset: offWords });
+  const text = two ? `${m}\t${rn(rs)},${rn(rt)},` : `${m}\t${rn(rs)},`;
   return { word, text: text + `.${offWords >= 0 ? '+' : ''}${offWords * 4 + 4}` };
 }
 
 export function jump(m: 'j' | 'jal', target: number): Insn {
-  return { word: (((m === 'j' ? 2 : 3) << 26) | ((target >>> 2) & 0x3ffffff)) >>> 0, text: `${m}\t${hex(target)}` };
+  return { word: encode(m, { target: (target >>> 2) & 0x3ffffff }), text: `${m}\t${hex(target)}` };
 }
-export function jr(rs: number): Insn { return { word: rtype(0x08, rs, 0, 0, 0), text: `jr\t${rn(rs)}` }; }
+export function jr(rs: number): Insn { return { word: encode('jr', { rs }), text: `jr\t${rn(rs)}` }; }
 export function jalr(rd: number, rs: number): Insn {
-  return { word: rtype(0x09, rs, 0, rd, 0), text: rd === 31 ? `jalr\t${rn(rs)}` : `jalr\t${rn(rd)},${rn(rs)}` };
+  return { word: encode('jalr', { rd, rs }), text: rd === 31 ? `jalr\t${rn(rs)}` : `jalr\t${rn(rd)},${rn(rs)}` };
 }
 
 // --- Coprocessor 0 -----------------------------------------------------------------------------
 
 export function mfc0(rt: number, rd: number, sel = 0): Insn {
-  return { word: ((0x10 << 26) | (0 << 21) | (rt << 16) | (rd << 11) | sel) >>> 0, text: `mfc0\t${rn(rt)},$${rd},${sel}` };
+  return { word: encode('mfc0', { rt, rd, sel }), text: `mfc0\t${rn(rt)},$${rd},${sel}` };
 }
 export function mtc0(rt: number, rd: number, sel = 0): Insn {
-  return { word: ((0x10 << 26) | (4 << 21) | (rt << 16) | (rd << 11) | sel) >>> 0, text: `mtc0\t${rn(rt)},$${rd},${sel}` };
+  return { word: encode('mtc0', { rt, rd, sel }), text: `mtc0\t${rn(rt)},$${rd},${sel}` };
 }
-/** CO-format COP0 ops: tlbr 1, tlbwi 2, tlbwr 6, tlbp 8, eret 0x18, wait 0x20. */
 export function cop0(m: 'tlbr' | 'tlbwi' | 'tlbwr' | 'tlbp' | 'eret' | 'wait'): Insn {
-  const fn = { tlbr: 1, tlbwi: 2, tlbwr: 6, tlbp: 8, eret: 0x18, wait: 0x20 }[m];
-  return { word: ((0x10 << 26) | (1 << 25) | fn) >>> 0, text: m };
+  return { word: encode(m), text: m };
 }
-/** ehb = sll $0,$0,3 (MIPS32r2). di/ei: MFMC0 with sc = 0/1 (MIPS32r2). */
-export function ehb(): Insn { return { word: 0x000000c0, text: 'ehb' }; }
-export function di(rt = 0): Insn { return { word: ((0x10 << 26) | (0x0b << 21) | (rt << 16) | (12 << 11)) >>> 0, text: `di\t${rn(rt)}` }; }
-export function ei(rt = 0): Insn { return { word: ((0x10 << 26) | (0x0b << 21) | (rt << 16) | (12 << 11) | 0x20) >>> 0, text: `ei\t${rn(rt)}` }; }
+/** ehb = sll $0,$0,3 (MIPS32r2 execution hazard barrier). */
+export function ehb(): Insn { return { word: encode('sll', { sa: 3 }), text: 'ehb' }; }
+export function di(rt = 0): Insn { return { word: encode('di', { rt }), text: `di\t${rn(rt)}` }; }
+export function ei(rt = 0): Insn { return { word: encode('ei', { rt }), text: `ei\t${rn(rt)}` }; }
 
-/** A raw word, for deliberately reserved or unusual encodings. */
-export function raw(word: number, text = `.word ${hex(word)}`): Insn { return { word: word >>> 0, text }; }
+/** A raw word, for deliberately reserved or unusual encodings; listed as `.word` with a comment. */
+export function raw(word: number, comment?: string): Insn {
+  return { word: word >>> 0, text: `.word\t${hex(word)}${comment ? `  # ${comment}` : ''}` };
+}
 
 // --- The builder -------------------------------------------------------------------------------
 

@@ -14,8 +14,11 @@ export function discoAvailable(): boolean {
   return existsSync(join(ROOT, 'vmm', 'cli.ts'));
 }
 
+/**
+ * Runs the image on disco configured like QEMU's Malta 24Kc: 16 TLB entry pairs (disco defaults
+ * to 64), 64 MiB. A run that does not halt is stopped after 2 G instructions (exit code 124).
+ */
 export function runDisco(path: string, opts: RunOptions = {}): Promise<RunResult> {
-  const args = [DISCO_BIN, 'run', path];
-  if (opts.memMiB !== undefined) args.push('--mem', String(opts.memMiB));
+  const args = [DISCO_BIN, 'run', '--tlb-entries', '16', '--no-progress', '-n', '2G', '--mem', `${opts.memMiB ?? 64}M`, path];
   return runProcess(process.execPath, args, opts.timeoutMs ?? 120_000);
 }

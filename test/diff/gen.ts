@@ -19,7 +19,7 @@
 
 import {
   Asm, R, Insn, alu3, aluImm, lui, shift, shiftv, muldiv, mul, mfhi, mflo, mthi, mtlo, clz, ext,
-  ins, bshfl, mem, sync, nop, ehb, raw, trap, trapi, jr, jalr, mfc0, mtc0, cop0,
+  ins, bshfl, mem, sync, nop, ehb, ssnop, trap, trapi, jr, jalr, mfc0, mtc0,
 } from './asm.ts';
 import { Rng } from './prng.ts';
 import { emitRuntime, emitPuts, emitString, RT } from './runtime.ts';
@@ -165,7 +165,7 @@ function single(rng: Rng, avoid?: ReadonlySet<number>): Insn {
       // Instructions with no architectural effect here: hints, barriers, never-taken traps.
       switch (rng.below(8)) {
         case 0: return nop();
-        case 1: return raw(0x00000040, 'ssnop');
+        case 1: return ssnop();
         case 2: return ehb();
         case 3: return sync();
         case 4: { const [b, off] = bufRef(rng, 1); return mem('pref', rng.pick([0, 1, 4, 5]), off, b); }
@@ -272,9 +272,10 @@ function makeUnit(rng: Rng, index: number, count: number): Unit {
     }
     case 'jreg': {
       // jr/jalr to a forward address computed into a register with lui/ori.
-      const rt = dest(rng, new Set([0]));
+      // JALR: rd != rs (MIPS32 Vol. II JALR "Restrictions").
       const isJalr = rng.chance(0.5);
-      const rd = isJalr ? (rng.chance(0.6) ? R.ra : dest(rng, new Set([0, rt]))) : 0;
+      const rd = isJalr ? (rng.chance(0.6) ? R.ra : dest(rng, new Set([0]))) : 0;
+      const rt = dest(rng, new Set([0, rd]));
       const delay = single(rng, isJalr ? new Set([rd]) : undefined);
       const target = forwardTarget(rng, index, count);
       return {
@@ -458,20 +459,40 @@ export function buildBatch(programs: readonly Program[], opts: BatchOptions = {}
   return { elf, asm: a };
 }
 
-/** Listing of one program's body, unit by unit, with disabled units left out. */
-export function programListing(p: Program, disabled?: ReadonlySet<number>): string {
+/** One unit of a program as assembled (at the address a one-program image gives it). */
+export interface AssembledUnit {
+  unit: Unit;
+  index: number;
+  addr: number;
+  words: number[];
+  texts: string[];
+}
+
+/** Assembles `p` alone and returns its body unit by unit (for listings and invariant checks). */
+export function assembleUnits(p: Program, disabled?: ReadonlySet<number>): AssembledUnit[] {
   const a = new Asm(CODE_BASE);
-  const lines: string[] = [];
   emitProgram(a, p, 0, DATA_BASE, disabled);
   a.label('dump_program');
   a.finish();
-  const start = PROLOGUE_WORDS;
-  let at = start;
-  p.units.forEach((u, i) => {
-    if (!disabled?.has(i)) lines.push(a.listing(at, at + u.size));
-    at += u.size;
+  const out: AssembledUnit[] = [];
+  let at = PROLOGUE_WORDS;
+  p.units.forEach((unit, index) => {
+    out.push({
+      unit, index, addr: CODE_BASE + 4 * at,
+      words: a.words.slice(at, at + unit.size), texts: a.texts.slice(at, at + unit.size),
+    });
+    at += unit.size;
   });
-  return lines.join('\n');
+  return out;
+}
+
+/** Listing of one program's body, unit by unit, with disabled units left out. */
+export function programListing(p: Program, disabled?: ReadonlySet<number>): string {
+  const hex8 = (v: number): string => v.toString(16).padStart(8, '0');
+  return assembleUnits(p, disabled)
+    .filter((u) => !disabled?.has(u.index))
+    .map((u) => u.words.map((w, k) => `${hex8(u.addr + 4 * k)}:  ${hex8(w)}  ${u.texts[k]}`).join('\n'))
+    .join('\n');
 }
 
 export { PROLOGUE_WORDS };
