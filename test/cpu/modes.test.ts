@@ -67,6 +67,15 @@ describe('user mode (KSU = 10)', () => {
       expect(rig.status & (ST.EXL | ST.KSU_USER)).toBe(ST.EXL | ST.KSU_USER);
     });
   }
+  it('kuseg ends at 0x7FFFFFFF: the last byte is mapped (refill), the next is an address error', () => {
+    const last = userRig('li a0, 0x7fffffff\nlb t0, 0(a0)', ST.KSU_USER);
+    expect(last.where()).toBe('refill');
+    expect(last.badVAddr).toBe(0x7fffffff);
+    const next = userRig('li a0, 0x7fffffff\nlb t0, 1(a0)', ST.KSU_USER);
+    expect(next.where()).toBe('general');
+    expect(next.exc).toBe(EXC.AdEL);
+    expect(next.badVAddr).toBe(0x80000000 | 0);
+  });
   it('fetching from kseg0: AdEL with EPC = BadVAddr = the target', () => {
     const rig = userRig(`li a0, ${CODE}\njr a0\nnop`, ST.KSU_USER);
     expect(rig.where()).toBe('general');

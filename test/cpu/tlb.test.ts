@@ -81,6 +81,26 @@ describe('tlbp / tlbr / tlbwr', () => {
     expect(rig.ureg(R.s2) >>> 31).toBe(1);
     expect(rig.reg(R.s3)).toBe(3);
   });
+  it('tlbp matches regardless of V, and a global entry under any ASID', () => {
+    const rig = new Rig().exec(`
+      ${tlbw(5, VA | 1, 0, lo(0x10, { v: false }), lo(0x11, { v: false }))}
+      ${tlbw(6, 0x00800000 | 1, 0, lo(0x20, { g: true }), lo(0x21, { g: true }))}
+      li t8, ${VA | 1}
+      mtc0 t8, $10
+      ehb
+      tlbp
+      ehb
+      mfc0 s0, $0
+      li t8, ${0x00800000 | 0x77}
+      mtc0 t8, $10
+      ehb
+      tlbp
+      ehb
+      mfc0 s1, $0
+    `);
+    expect(rig.reg(R.s0)).toBe(5);
+    expect(rig.reg(R.s1)).toBe(6);
+  });
   it('tlbr reads back EntryHi, PageMask and both EntryLo with the entry G in each', () => {
     const rig = new Rig().exec(`
       ${tlbw(7, VA | 0x42, 0x6000, lo(0x40), lo(0x44, { d: false }))}
