@@ -43,6 +43,21 @@ export interface TrapHandler {
   onException(cpu: Cpu, code: number, epcPC: number, inDelaySlot: boolean, refill: boolean): boolean;
 }
 
+/**
+ * Passive observation of the CPU for tracing and statistics (vmm/ tools). Called only from
+ * exception and eret slow paths, never from the interpreter's fast path; null costs nothing.
+ */
+export interface CpuObserver {
+  /**
+   * An exception is being taken. `epcPC` is the faulting instruction (the branch when `ds`);
+   * for address and TLB exceptions cpu.cp0.badVAddr holds the address and cpu.faultAccess the
+   * access kind (ACC_LOAD, ACC_STORE, ACC_FETCH). Called before the CPU vectors.
+   */
+  onException(cpu: Cpu, code: number, epcPC: number, ds: boolean, refill: boolean): void;
+  /** eret is returning to `to` (the exception handler ends). */
+  onEret(cpu: Cpu, to: number): void;
+}
+
 export interface CpuOptions {
   /** JTLB entry pairs, 1..64 (default 64). */
   tlbEntries?: number;
@@ -76,6 +91,9 @@ export class Cpu {
   /** The CPU executed WAIT and sleeps until an interrupt. */
   waiting = false;
   trapHandler: TrapHandler | null = null;
+  observer: CpuObserver | null = null;
+  /** Access kind of the last address/TLB exception (ACC_*), for observers. */
+  faultAccess = 0;
   /**
    * Set when the machine cannot go on meaningfully (an exception vector that is not in memory:
    * every exception would fault again at once). The run loop stops with this message.
@@ -83,6 +101,13 @@ export class Cpu {
   fatal: string | null = null;
   /** Address of the last exception vector jumped to. */
   private lastVector = -1;
+  /**
+   * Instructions the current batch may still run, stored by the interpreter before every
+   * slow-path call so that slow paths know the exact time (see now()).
+   */
+  left = 0;
+  /** Size of the current batch. */
+  batchN = 0;
   /** Cycle at which Count next equals Compare. */
   private nextTimer = 0;
   /** Count or Compare changed during the batch. */
@@ -176,6 +201,14 @@ export class Cpu {
     return this.cycles - start;
   }
 
+  /**
+   * The current cycle, exact inside slow paths called from the interpreter: cycles at the start
+   * of the batch plus the instructions run so far in it (the current one included).
+   */
+  now(): number {
+    return this.cycles + (this.batchN - this.left);
+  }
+
   /** Recompute the timer after Count/Compare were changed from outside the interpreter. */
   resyncTimer(): void {
     this.nextTimer = this.cycles + this.cp0.cyclesToCompare(this.cycles);
@@ -193,6 +226,7 @@ export class Cpu {
     const rtag = tc.rtag, radd = tc.radd, wtag = tc.wtag, wadd = tc.wadd, xtag = tc.xtag, xadd = tc.xadd;
     let pc = this.pc | 0, npc = this.npc | 0, nds = this.nds | 0;
     let left = n;
+    this.batchN = n;
     this.sig = 0;
     // Code window: the fetch translation of the current page, kept in locals.
     let cpage = TC_INVALID, cadd = 0;
@@ -209,7 +243,7 @@ export class Cpu {
           cadd = xadd[idx];
           w = ram32[((pc + cadd) | 0) >> 2];
         } else {
-          w = this.fetchSlow(pc, nds);
+          this.left = left; w = this.fetchSlow(pc, nds);
           if (this.sig !== 0) {
             if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; nds = 0; cpage = TC_INVALID; continue; }
             this.sig = 0; n -= left; left = 0;
@@ -223,13 +257,13 @@ export class Cpu {
         case 0x00: // SPECIAL
           switch (w & 63) {
             case 0x00: r[(w >>> 11) & 31] = r[(w >>> 16) & 31] << ((w >>> 6) & 31); break; // sll (nop, ssnop, ehb)
-            case 0x01: this.raiseCpU(1, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // movf/movt: no FPU
+            case 0x01: this.left = left; this.raiseCpU(1, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // movf/movt: no FPU
             case 0x02: // srl / rotr
               t = (w >>> 21) & 31;
               v = r[(w >>> 16) & 31]; a = (w >>> 6) & 31;
               if (t === 0) r[(w >>> 11) & 31] = v >>> a;
               else if (t === 1) r[(w >>> 11) & 31] = (v >>> a) | (v << (32 - a));
-              else { this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              else { this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               break;
             case 0x03: r[(w >>> 11) & 31] = r[(w >>> 16) & 31] >> ((w >>> 6) & 31); break; // sra
             case 0x04: r[(w >>> 11) & 31] = r[(w >>> 16) & 31] << (r[(w >>> 21) & 31] & 31); break; // sllv
@@ -237,7 +271,7 @@ export class Cpu {
               v = r[(w >>> 16) & 31]; a = r[(w >>> 21) & 31] & 31; t = (w >>> 6) & 31;
               if (t === 0) r[(w >>> 11) & 31] = v >>> a;
               else if (t === 1) r[(w >>> 11) & 31] = (v >>> a) | (v << (32 - a));
-              else { this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              else { this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               break;
             case 0x07: r[(w >>> 11) & 31] = r[(w >>> 16) & 31] >> (r[(w >>> 21) & 31] & 31); break; // srav
             case 0x08: npc = r[(w >>> 21) & 31]; nds = 1; break; // jr (jr.hb)
@@ -247,8 +281,8 @@ export class Cpu {
               break;
             case 0x0a: if (r[(w >>> 16) & 31] === 0) r[(w >>> 11) & 31] = r[(w >>> 21) & 31]; break; // movz
             case 0x0b: if (r[(w >>> 16) & 31] !== 0) r[(w >>> 11) & 31] = r[(w >>> 21) & 31]; break; // movn
-            case 0x0c: this.raise(EXC_SYS, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // syscall
-            case 0x0d: this.raise(EXC_BP, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // break
+            case 0x0c: this.left = left; this.raise(EXC_SYS, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // syscall
+            case 0x0d: this.left = left; this.raise(EXC_BP, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // break
             case 0x0f: break; // sync: one CPU in program order
             case 0x10: r[(w >>> 11) & 31] = this.hi; break; // mfhi
             case 0x11: this.hi = r[(w >>> 21) & 31]; break; // mthi
@@ -276,13 +310,13 @@ export class Cpu {
               break;
             case 0x20: // add: trap on signed overflow (Ov)
               a = r[(w >>> 21) & 31]; b = r[(w >>> 16) & 31]; v = (a + b) | 0;
-              if (((a ^ v) & (b ^ v)) < 0) { this.raise(EXC_OV, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (((a ^ v) & (b ^ v)) < 0) { this.left = left; this.raise(EXC_OV, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               r[(w >>> 11) & 31] = v;
               break;
             case 0x21: r[(w >>> 11) & 31] = (r[(w >>> 21) & 31] + r[(w >>> 16) & 31]) | 0; break; // addu
             case 0x22: // sub
               a = r[(w >>> 21) & 31]; b = r[(w >>> 16) & 31]; v = (a - b) | 0;
-              if (((a ^ b) & (a ^ v)) < 0) { this.raise(EXC_OV, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (((a ^ b) & (a ^ v)) < 0) { this.left = left; this.raise(EXC_OV, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               r[(w >>> 11) & 31] = v;
               break;
             case 0x23: r[(w >>> 11) & 31] = (r[(w >>> 21) & 31] - r[(w >>> 16) & 31]) | 0; break; // subu
@@ -294,11 +328,11 @@ export class Cpu {
             case 0x2b: r[(w >>> 11) & 31] = (r[(w >>> 21) & 31] >>> 0) < (r[(w >>> 16) & 31] >>> 0) ? 1 : 0; break; // sltu
             case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x36: { // tge tgeu tlt tltu teq tne
               a = r[(w >>> 21) & 31]; b = r[(w >>> 16) & 31];
-              if (trapCond(w & 7, a, b)) { this.raise(EXC_TR, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (trapCond(w & 7, a, b)) { this.left = left; this.raise(EXC_TR, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               break;
             }
             default:
-              this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+              this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
           }
           break;
 
@@ -314,11 +348,15 @@ export class Cpu {
             case 0x12: r[31] = (curpc + 8) | 0; if (a < 0) { npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; } else { pc = npc; npc = (npc + 4) | 0; } break; // bltzall
             case 0x13: r[31] = (curpc + 8) | 0; if (a >= 0) { npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; } else { pc = npc; npc = (npc + 4) | 0; } break; // bgezall
             case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0e: // tgei tgeiu tlti tltiu teqi tnei
-              if (trapCondImm((w >>> 16) & 7, a, (w << 16) >> 16)) { this.raise(EXC_TR, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (trapCondImm((w >>> 16) & 7, a, (w << 16) >> 16)) { this.left = left; this.raise(EXC_TR, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               break;
-            case 0x1f: break; // synci: caches are not modelled; fetch always sees memory
+            case 0x1f: // synci: no caches to sync (fetch always sees memory), but the address is
+              // translated and may fault like a load (Vol. II SYNCI)
+              this.left = left; this.translate((r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0, ACC_LOAD, curpc, ds);
+              if (this.sig !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              break;
             default:
-              this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+              this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
           }
           break;
 
@@ -330,7 +368,7 @@ export class Cpu {
         case 0x07: if (r[(w >>> 21) & 31] > 0) npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; break; // bgtz
         case 0x08: // addi: trap on signed overflow
           a = r[(w >>> 21) & 31]; b = (w << 16) >> 16; v = (a + b) | 0;
-          if (((a ^ v) & (b ^ v)) < 0) { this.raise(EXC_OV, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+          if (((a ^ v) & (b ^ v)) < 0) { this.left = left; this.raise(EXC_OV, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x09: r[(w >>> 16) & 31] = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; break; // addiu
@@ -342,7 +380,7 @@ export class Cpu {
         case 0x0f: r[(w >>> 16) & 31] = w << 16; break; // lui
 
         case 0x10: // COP0: privileged, rare; handled out of line
-          this.cop0(w, curpc, ds, n - left);
+          this.left = left; this.cop0(w, curpc, ds);
           if (this.sig !== 0) {
             // eret both redirects pc and ends the batch (it may enable interrupts).
             if ((this.sig & SIG_END) !== 0) { n -= left; left = 0; }
@@ -351,9 +389,9 @@ export class Cpu {
           }
           break;
         case 0x11: case 0x13: // COP1, COP1X: no FPU (Config1.FP = 0)
-          this.raiseCpU(1, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+          this.left = left; this.raiseCpU(1, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
         case 0x12: // COP2: not implemented
-          this.raiseCpU(2, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+          this.left = left; this.raiseCpU(2, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
 
         case 0x14: if (r[(w >>> 21) & 31] === r[(w >>> 16) & 31]) { npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; } else { pc = npc; npc = (npc + 4) | 0; } break; // beql
         case 0x15: if (r[(w >>> 21) & 31] !== r[(w >>> 16) & 31]) { npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; } else { pc = npc; npc = (npc + 4) | 0; } break; // bnel
@@ -369,7 +407,7 @@ export class Cpu {
             case 0x20: r[(w >>> 11) & 31] = Math.clz32(r[(w >>> 21) & 31]); break; // clz
             case 0x21: r[(w >>> 11) & 31] = Math.clz32(~r[(w >>> 21) & 31]); break; // clo
             default:
-              this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+              this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
           }
           break;
 
@@ -377,13 +415,13 @@ export class Cpu {
           switch (w & 63) {
             case 0x00: { // ext rt, rs, pos, size: size = msbd+1, pos+size <= 32
               a = (w >>> 6) & 31; b = ((w >>> 11) & 31) + 1;
-              if (a + b > 32) { this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (a + b > 32) { this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               r[(w >>> 16) & 31] = (r[(w >>> 21) & 31] << (32 - a - b)) >>> (32 - b);
               break;
             }
             case 0x04: { // ins rt, rs, pos, size: lsb..msb
               a = (w >>> 6) & 31; b = (w >>> 11) & 31;
-              if (b < a) { this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (b < a) { this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               t = b - a + 1;
               v = ((t === 32 ? -1 : (1 << t) - 1) << a);
               r[(w >>> 16) & 31] = (r[(w >>> 16) & 31] & ~v) | ((r[(w >>> 21) & 31] << a) & v);
@@ -395,16 +433,16 @@ export class Cpu {
                 case 0x02: r[(w >>> 11) & 31] = ((v & 0x00ff00ff) << 8) | ((v >>> 8) & 0x00ff00ff); break; // wsbh
                 case 0x10: r[(w >>> 11) & 31] = (v << 24) >> 24; break; // seb
                 case 0x18: r[(w >>> 11) & 31] = (v << 16) >> 16; break; // seh
-                default: this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+                default: this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
               }
               break;
             case 0x3b: // rdhwr
-              v = this.rdhwr((w >>> 11) & 31, curpc, ds, n - left);
+              this.left = left; v = this.rdhwr((w >>> 11) & 31, curpc, ds);
               if (this.sig !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               r[(w >>> 16) & 31] = v;
               break;
             default:
-              this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+              this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
           }
           break;
 
@@ -412,37 +450,37 @@ export class Cpu {
         case 0x20: // lb
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (rtag[idx] === (va & -4096)) v = ram8[(va + radd[idx]) | 0];
-          else { v = this.loadSlow(va, 1, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; v = this.loadSlow(va, 1, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = (v << 24) >> 24;
           break;
         case 0x24: // lbu
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (rtag[idx] === (va & -4096)) v = ram8[(va + radd[idx]) | 0];
-          else { v = this.loadSlow(va, 1, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; v = this.loadSlow(va, 1, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x21: // lh
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (rtag[idx] === (va & -4095)) v = ram16[((va + radd[idx]) | 0) >> 1];
-          else { v = this.loadSlow(va, 2, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; v = this.loadSlow(va, 2, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = (v << 16) >> 16;
           break;
         case 0x25: // lhu
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (rtag[idx] === (va & -4095)) v = ram16[((va + radd[idx]) | 0) >> 1];
-          else { v = this.loadSlow(va, 2, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; v = this.loadSlow(va, 2, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x23: // lw
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (rtag[idx] === (va & -4093)) v = ram32[((va + radd[idx]) | 0) >> 2];
-          else { v = this.loadSlow(va, 4, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; v = this.loadSlow(va, 4, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x22: // lwl: merge the word's high-order bytes (little-endian, Vol. II LWL)
         case 0x26: // lwr
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
-          v = this.loadSlow(va & ~3, 4, curpc, ds);
+          this.left = left; v = this.loadAlignedWord(va, curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
           t = (w >>> 16) & 31;
           if ((w >>> 26) === 0x22) { a = (3 - (va & 3)) << 3; r[t] = (v << a) | (r[t] & ((1 << a) - 1)); }
@@ -450,7 +488,7 @@ export class Cpu {
           break;
         case 0x30: // ll
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
-          v = this.loadSlow(va, 4, curpc, ds);
+          this.left = left; v = this.loadSlow(va, 4, curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
           this.llbit = 1;
           r[(w >>> 16) & 31] = v;
@@ -460,56 +498,58 @@ export class Cpu {
         case 0x28: // sb
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (wtag[idx] === (va & -4096)) ram8[(va + wadd[idx]) | 0] = r[(w >>> 16) & 31];
-          else { this.storeSlow(va, 1, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; this.storeSlow(va, 1, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           break;
         case 0x29: // sh
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (wtag[idx] === (va & -4095)) ram16[((va + wadd[idx]) | 0) >> 1] = r[(w >>> 16) & 31];
-          else { this.storeSlow(va, 2, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; this.storeSlow(va, 2, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           break;
         case 0x2b: // sw
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
           if (wtag[idx] === (va & -4093)) ram32[((va + wadd[idx]) | 0) >> 2] = r[(w >>> 16) & 31];
-          else { this.storeSlow(va, 4, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
+          else { this.left = left; this.storeSlow(va, 4, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           break;
         case 0x2a: // swl
         case 0x2e: // swr
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
-          this.storePartial(w >>> 26, va, r[(w >>> 16) & 31], curpc, ds);
+          this.left = left; this.storePartial(w >>> 26, va, r[(w >>> 16) & 31], curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
           break;
         case 0x38: // sc: store only while the link holds; rt = success (PRA: LLbit)
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
           t = (w >>> 16) & 31;
           if (this.llbit !== 0) {
-            this.storeSlow(va, 4, r[t], curpc, ds);
+            this.left = left; this.storeSlow(va, 4, r[t], curpc, ds);
             if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
             this.llbit = 0;
             r[t] = 1;
           } else {
             // A failing sc still checks alignment and translation (it is a store).
-            this.checkStore(va, curpc, ds);
+            this.left = left; this.checkStore(va, curpc, ds);
             if (this.sig !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
             r[t] = 0;
           }
           break;
 
         case 0x2f: // cache: no cache model in the functional mode; privileged (PRA 5.4)
-          if (this.cp0.mode() !== 0 && (this.cp0.status & ST_CU0) === 0) { this.raiseCpU(0, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+          if (this.cp0.mode() !== 0 && (this.cp0.status & ST_CU0) === 0) { this.left = left; this.raiseCpU(0, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
           break;
         case 0x33: break; // pref: a hint
         case 0x31: case 0x35: case 0x39: case 0x3d: // lwc1 ldc1 swc1 sdc1: no FPU
-          this.raiseCpU(1, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+          this.left = left; this.raiseCpU(1, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
         case 0x32: case 0x36: case 0x3a: case 0x3e: // lwc2 ldc2 swc2 sdc2
-          this.raiseCpU(2, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+          this.left = left; this.raiseCpU(2, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
         default:
-          this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
+          this.left = left; this.raise(EXC_RI, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue;
       }
     }
     this.pc = pc;
     this.npc = npc;
     this.nds = nds;
     r[0] = 0;
+    this.left = 0;
+    this.batchN = 0;
     return n - left;
   }
 
@@ -545,17 +585,17 @@ export class Cpu {
       const i = tlb.lookup(va, cp0.entryHi & 0xff);
       if (i === TLB_MISS) {
         this.tlbRefills++;
-        this.raiseTlb(acc === ACC_STORE ? EXC_TLBS : EXC_TLBL, va, true, pc, ds);
+        this.raiseTlb(acc === ACC_STORE ? EXC_TLBS : EXC_TLBL, va, true, pc, ds, acc);
         return -1;
       }
       const pageBytes = tlb.pageBytes(i);
       const lo = (va & pageBytes) !== 0 ? tlb.lo1[i] : tlb.lo0[i];
       if ((lo & 2) === 0) { // V clear: TLB invalid
-        this.raiseTlb(acc === ACC_STORE ? EXC_TLBS : EXC_TLBL, va, false, pc, ds);
+        this.raiseTlb(acc === ACC_STORE ? EXC_TLBS : EXC_TLBL, va, false, pc, ds, acc);
         return -1;
       }
       if (acc === ACC_STORE && (lo & 4) === 0) { // D clear: TLB modified
-        this.raiseTlb(EXC_MOD, va, false, pc, ds);
+        this.raiseTlb(EXC_MOD, va, false, pc, ds, acc);
         return -1;
       }
       const base = ((lo >>> 6) & 0xffffff) * 4096;
@@ -572,6 +612,7 @@ export class Cpu {
 
   private addressError(va: number, acc: number, pc: number, ds: number): number {
     this.cp0.badVAddr = va | 0;
+    this.faultAccess = acc;
     this.raise(acc === ACC_STORE ? EXC_ADES : EXC_ADEL, pc, ds, false);
     return -1;
   }
@@ -604,6 +645,16 @@ export class Cpu {
     return size === 4 ? v | 0 : v;
   }
 
+  /** lwl/lwr: the aligned word containing `va`; faults report `va` itself. */
+  private loadAlignedWord(va: number, pc: number, ds: number): number {
+    let pa = this.translate(va, ACC_LOAD, pc, ds);
+    if (pa < 0) return 0;
+    pa -= pa % 4;
+    const v = this.bus.read(pa, 4);
+    if (v !== v) { this.raise(EXC_DBE, pc, ds, false); return 0; }
+    return v | 0;
+  }
+
   storeSlow(va: number, size: 1 | 2 | 4, value: number, pc: number, ds: number): void {
     if ((va & (size - 1)) !== 0) { this.addressError(va, ACC_STORE, pc, ds); return; }
     const pa = this.translate(va, ACC_STORE, pc, ds);
@@ -619,9 +670,11 @@ export class Cpu {
 
   /** swl/swr: read-modify-write of the aligned word (little-endian, Vol. II SWL/SWR). */
   private storePartial(op: number, va: number, rt: number, pc: number, ds: number): void {
-    const aligned = va & ~3;
-    const pa = this.translate(aligned, ACC_STORE, pc, ds);
+    // Translate the effective address itself (a fault reports it in BadVAddr), then work on the
+    // aligned word of the same page.
+    let pa = this.translate(va, ACC_STORE, pc, ds);
     if (pa < 0) return;
+    pa -= pa % 4;
     const old = this.bus.read(pa, 4);
     if (old !== old) { this.raise(EXC_DBE, pc, ds, false); return; }
     let nv: number;
@@ -646,7 +699,7 @@ export class Cpu {
   }
 
   /** rdhwr (Vol. II RDHWR, PRA 9.8 HWREna): allowed in kernel mode or when enabled. */
-  private rdhwr(rd: number, pc: number, ds: number, done: number): number {
+  private rdhwr(rd: number, pc: number, ds: number): number {
     const cp0 = this.cp0;
     const implemented = rd <= 3 || rd === 29;
     if (!implemented || (cp0.mode() !== 0 && (cp0.hwrEna & (1 << rd)) === 0)) {
@@ -656,18 +709,18 @@ export class Cpu {
     switch (rd) {
       case 0: return cp0.ebase & 0x3ff; // CPUNum
       case 1: return 32; // SYNCI_Step: bytes between synci (cache line size)
-      case 2: return cp0.countAt(this.cycles + done); // CC
+      case 2: return cp0.countAt(this.now()); // CC
       case 3: return 1 << cp0.countShift; // CCRes
       default: return cp0.userLocal; // UserLocal
     }
   }
 
   /** COP0 instructions (PRA 9, Vol. II MFC0, MTC0, TLBP/R/WI/WR, ERET, WAIT, DI, EI). */
-  private cop0(w: number, pc: number, ds: number, done: number): void {
+  private cop0(w: number, pc: number, ds: number): void {
     const cp0 = this.cp0;
     if (cp0.mode() !== 0 && (cp0.status & ST_CU0) === 0) { this.raiseCpU(0, pc, ds); return; }
     const rs = (w >>> 21) & 31;
-    const now = this.cycles + done;
+    const now = this.now();
     if (rs === 0x00) { // mfc0
       if ((w & 0x7f8) !== 0) { this.raise(EXC_RI, pc, ds, false); return; }
       const rt = (w >>> 16) & 31;
@@ -759,6 +812,7 @@ export class Cpu {
       cp0.status &= ~ST_EXL;
     }
     this.llbit = 0;
+    if (this.observer !== null) this.observer.onEret(this, this.pc);
     this.tc.flush(); // privilege may drop: kernel-only translations must go
     this.sig |= SIG_TRAP | SIG_END;
   }
@@ -771,8 +825,9 @@ export class Cpu {
     this.raise(EXC_CPU, pc, ds, false);
   }
 
-  private raiseTlb(code: number, va: number, refill: boolean, pc: number, ds: number): void {
+  private raiseTlb(code: number, va: number, refill: boolean, pc: number, ds: number, acc: number): void {
     const cp0 = this.cp0;
+    this.faultAccess = acc;
     cp0.badVAddr = va | 0;
     cp0.context = (cp0.context & 0xff800000) | ((va >>> 9) & 0x007ffff0);
     cp0.entryHi = (va & 0xffffe000) | (cp0.entryHi & 0xff);
@@ -787,6 +842,7 @@ export class Cpu {
    */
   raise(code: number, pc: number, ds: number, refill: boolean): void {
     this.excCount[code]++;
+    if (this.observer !== null) this.observer.onException(this, code, pc, ds !== 0, refill);
     if (this.trapHandler !== null && this.trapHandler.onException(this, code, pc, ds !== 0, refill)) {
       this.sig |= SIG_TRAP;
       return;

@@ -434,15 +434,14 @@ describe('bus errors (IBE 6, DBE 7): nothing decodes the physical address', () =
 });
 
 describe('synci and pref (Vol. II SYNCI, PREF)', () => {
-  // BUG (reported to the lead): cpu.ts treats synci (REGIMM rt = 0x1f) as a no-op, so it never
-  // translates. Vol. II SYNCI lists TLB Refill/Invalid (TLBL) and Address Error; isa.ts says
-  // the same. (QEMU also treats synci as a no-op.) Remove .fails once fixed.
-  it.fails('synci translates its address: an unmapped one takes a TLB refill (TLBL)', () => {
+  // Vol. II SYNCI lists TLB Refill/Invalid (TLBL) and Address Error; isa.ts says the same.
+  // (QEMU treats synci as a no-op; random differential programs do not use it.)
+  it('synci translates its address: an unmapped one takes a TLB refill (TLBL)', () => {
     const rig = new Rig().exec('nop\nsynci 0(a0)', { [R.a0]: 0x00400000 });
     expectException(rig, 'refill', EXC.TLBL, CODE + 4);
     expect(rig.badVAddr).toBe(0x00400000);
   });
-  it.fails('synci to kseg0 from user mode is an address error', () => {
+  it('synci to kseg0 from user mode is an address error', () => {
     // Same bug as above. User mode runs from a mapped page (see modes.test.ts for the pattern).
     const rig = new Rig();
     rig.asm(`

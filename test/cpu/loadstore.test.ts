@@ -245,10 +245,8 @@ describe('lwl / lwr / swl / swr faults report the effective address', () => {
     ['swr t0, 1(a0)', 1],
   ];
   for (const [line, off] of cases) {
-    // BUG (reported to the lead): cpu.ts translates va & ~3 for lwl/lwr (loadSlow) and swl/swr
-    // (storePartial), so BadVAddr loses the low two bits. QEMU agrees with the manual here: it
-    // probes the unaligned address first. Remove .fails once fixed.
-    it.fails(`${line} on an unmapped page: TLB refill with BadVAddr = base + ${off}`, () => {
+    // The fault reports the effective address itself, as the manual says (QEMU agrees).
+    it(`${line} on an unmapped page: TLB refill with BadVAddr = base + ${off}`, () => {
       const rig = new Rig().exec(line, { [R.a0]: 0x00400000 });
       expect(rig.where()).toBe('refill');
       expect(rig.exc).toBe(line.startsWith('s') ? EXC.TLBS : EXC.TLBL);
