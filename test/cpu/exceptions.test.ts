@@ -442,7 +442,7 @@ describe('synci and pref (Vol. II SYNCI, PREF)', () => {
     expect(rig.badVAddr).toBe(0x00400000);
   });
   it('synci to kseg0 from user mode is an address error', () => {
-    // Same bug as above. User mode runs from a mapped page (see modes.test.ts for the pattern).
+    // User mode runs from a mapped page (see modes.test.ts for the pattern).
     const rig = new Rig();
     rig.asm(`
       ${tlbw(0, 0x00400000, 0, lo(0x40, { g: true }), lo(0x41, { g: true }))}

@@ -255,3 +255,19 @@ describe('lwl / lwr / swl / swr faults report the effective address', () => {
     });
   }
 });
+
+describe('base register also the destination', () => {
+  it('lw a0, 0(a0) and lwl a0, 3(a0) address with the old base', () => {
+    const rig = new Rig();
+    rig.write32(DATA, 0x11223344);
+    rig.write32(DATA + 4, 0x55667788);
+    rig.exec('lw a0, 0(a0)\nlwl a1, 7(a1)', { [R.a0]: DATA, [R.a1]: DATA });
+    expect(rig.ureg(R.a0)).toBe(0x11223344);
+    expect(rig.ureg(R.a1)).toBe(0x55667788);
+  });
+  it('sc a0, 0(a0) stores the old a0 at the old a0, then a0 = 1', () => {
+    const rig = new Rig().exec('ll t0, 0(a0)\nsc a0, 0(a0)', { [R.a0]: DATA });
+    expect(rig.reg(R.a0)).toBe(1);
+    expect(rig.read32(DATA)).toBe(DATA);
+  });
+});

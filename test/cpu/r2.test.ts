@@ -134,3 +134,47 @@ describe('rdhwr in kernel mode (Vol. II RDHWR)', () => {
     expect(rig.exc).toBe(EXC.RI);
   });
 });
+
+describe('freshly written code (Vol. II SYNCI: synci + sync + jr.hb)', () => {
+  it('an instruction stored into the code stream runs after synci and jr.hb', () => {
+    const rig = new Rig().exec(`
+      la a0, patch
+      li t0, 0x24020007    # addiu v0, zero, 7
+      sw t0, 0(a0)
+      synci 0(a0)
+      sync
+      jr.hb a0
+      nop
+    patch:
+      addiu v0, zero, 1    # replaced before it runs
+    `);
+    expect(rig.where()).toBe('end');
+    expect(rig.reg(R.v0)).toBe(7);
+  });
+});
+
+describe('read-before-write when a register is both source and destination', () => {
+  it('movz t0, t1, t0 tests the old t0', () => {
+    expect(t0After('movz t0, t1, t0', 0, 9)).toBe(9);
+    expect(t0After('movz t0, t1, t0', 3, 9)).toBe(3);
+  });
+  it('ins t0, t0, 8, 8 copies t0[7:0] into t0[15:8]', () => {
+    expect(t0After('ins t0, t0, 8, 8', 0x000000ab, 0)).toBe(0x0000abab);
+  });
+});
+
+describe('rdpgpr / wrpgpr without shadow register sets (SRSCtl.HSS = 0)', () => {
+  it('move between the current set and itself', () => {
+    const rig = new Rig().exec(`
+      mfc0 s0, $12, 2      # SRSCtl
+      li t1, 0x1234
+      .word 0x41494000     # rdpgpr t0, t1
+      li t3, 0x5678
+      .word 0x41cb1000     # wrpgpr v0, t3
+    `);
+    expect(rig.where()).toBe('end');
+    expect((rig.reg(R.s0) >>> 26) & 0xf).toBe(0); // HSS: no shadow sets
+    expect(rig.reg(R.t0)).toBe(0x1234);
+    expect(rig.reg(R.v0)).toBe(0x5678);
+  });
+});
