@@ -38,7 +38,9 @@ export function wordName(i: number): string {
   if (i < 32) return `$${REG_NAMES[i]}`;
   if (i === 32) return 'HI';
   if (i === 33) return 'LO';
-  return `mem[0x${((i - 34) * 4).toString(16).padStart(2, '0')}]`;
+  if (i < 34 + BUF_BYTES / 4) return `mem[0x${((i - 34) * 4).toString(16).padStart(2, '0')}]`;
+  const k = i - 34 - BUF_BYTES / 4;
+  return `exception ${Math.floor(k / 3)} ${['Cause', 'EPC', 'BadVAddr'][k % 3]}`;
 }
 
 const WORD_LINE = /^[0-9a-f]{8}( [0-9a-f]{8})*$/;

@@ -8,6 +8,8 @@ import {
   F_SYSCALL, F_BREAK, F_PRIV, F_DIVIDE, F_WRITE_RT, F_WRITE_RD, F_WRITE_RA, F_LLSC, F_STATE,
 } from '../../cpu/isa.ts';
 
+const K0 = 26;
+const K1 = 27;
 const GP = 28;
 const SP = 29;
 const RA = 31;
@@ -22,13 +24,23 @@ function written(word: number): number {
   return -1;
 }
 
+/** A load/store whose offset from gp/sp (both word-aligned) is not naturally aligned. */
+function isMisaligned(name: string, w: number): boolean {
+  const off = (w << 16) >> 16;
+  const size = name === 'lw' || name === 'sw' || name === 'll' || name === 'sc' ? 4 : name === 'lh' || name === 'lhu' || name === 'sh' ? 2 : 1;
+  return off % size !== 0;
+}
+
 describe('random program generator', () => {
   it('is deterministic: same seed, same image bytes', () => {
-    const a = buildBatch([generateProgram(42), generateProgram(43)]).elf;
-    const b = buildBatch([generateProgram(42), generateProgram(43)]).elf;
-    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
-    const c = buildBatch([generateProgram(44), generateProgram(43)]).elf;
-    expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+    for (const seeds of [[42, 44], [43, 45]]) {
+      const a = buildBatch(seeds.map((s) => generateProgram(s))).elf;
+      const b = buildBatch(seeds.map((s) => generateProgram(s))).elf;
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+      const c = buildBatch([generateProgram(seeds[0]! + 4), generateProgram(seeds[1]!)]).elf;
+      expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+    }
+    expect(() => buildBatch([generateProgram(42), generateProgram(43)])).toThrow(/both modes/);
   });
 
   it('honours the requested length', () => {
@@ -39,11 +51,13 @@ describe('random program generator', () => {
     }
   });
 
-  it('generates only defined, non-trapping behaviour', () => {
+  it('generates only defined behaviour; exceptions only in exception mode (odd seeds)', () => {
     const problems: string[] = [];
     const seen = new Set<string>();
+    let faults = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const p = generateProgram(seed, { length: 2000 });
+      expect(p.exceptions).toBe((seed & 1) === 1);
       const units = assembleUnits(p);
       const ends = new Set(units.map((u) => u.addr));
       ends.add(units[units.length - 1]!.addr + 4 * units[units.length - 1]!.unit.size);
@@ -51,6 +65,13 @@ describe('random program generator', () => {
         const where = `seed ${seed} ${u.addr.toString(16)} ${u.texts.join('; ')}`;
         u.words.forEach((w, k) => {
           const op = decode(w);
+          // Exception mode: deliberately faulting words stand alone or in a delay slot.
+          const alone = u.words.length === 1 || (k === u.words.length - 1 && u.words.length >= 2 && (decode(u.words[k - 1]!)?.flags ?? 0) & (F_BRANCH | F_JUMP));
+          if (p.exceptions && alone && (!op || op.flags & (F_TRAP | F_SYSCALL | F_BREAK | F_OVERFLOW) || u.texts[k]!.includes('#') || (op.flags & (F_LOAD | F_STORE) && isMisaligned(op.name, w)))) {
+            faults++;
+            if (op && written(w) >= 0 && [K0, K1, GP, SP].includes(written(w))) problems.push(`${where}: writes a reserved register`);
+            return;
+          }
           if (!op) { problems.push(`${where}: undecodable ${w.toString(16)}`); return; }
           seen.add(op.name);
           if (op.flags & (F_TRAP | F_SYSCALL | F_BREAK | F_PRIV | F_STATE)) {
@@ -69,7 +90,7 @@ describe('random program generator', () => {
             if (k !== 2 || decode(guard)?.name !== 'sltiu' || rtOf(guard) !== t || rsOf(guard) === t) problems.push(`${where}: unguarded divide`);
           }
           const dst = written(w);
-          if ((dst === GP || dst === SP) && !(op.flags & (F_BRANCH | F_JUMP))) problems.push(`${where}: writes a base register`);
+          if ([GP, SP, K0, K1].includes(dst) && !(op.flags & (F_BRANCH | F_JUMP))) problems.push(`${where}: writes a reserved register`);
           if (op.flags & (F_LOAD | F_STORE)) {
             const base = rsOf(w);
             const off = (w << 16) >> 16;
@@ -92,7 +113,7 @@ describe('random program generator', () => {
             if (k !== u.words.length - 2) problems.push(`${where}: control transfer not followed by its delay slot`);
             const slot = u.words[k + 1]!;
             const sop = decode(slot);
-            if (!sop || sop.flags & (F_BRANCH | F_JUMP)) problems.push(`${where}: control transfer in a delay slot`);
+            if (sop && sop.flags & (F_BRANCH | F_JUMP)) problems.push(`${where}: control transfer in a delay slot`);
             if (op.flags & F_LINK) {
               const link = op.name === 'jalr' ? rdOf(w) : RA;
               if (written(slot) === link) problems.push(`${where}: delay slot writes the link register`);
@@ -115,6 +136,7 @@ describe('random program generator', () => {
       }
     }
     expect(problems.slice(0, 10)).toEqual([]);
+    expect(faults).toBeGreaterThan(100);
     // Coverage: every instruction the brief asks for appears.
     const wanted = [
       'addu', 'subu', 'and', 'or', 'xor', 'nor', 'slt', 'sltu', 'movz', 'movn', 'add', 'sub', 'addi',

@@ -15,11 +15,24 @@
 //
 // Each program starts by loading every GPR, HI and LO from the seed, and ends by storing them next
 // to its buffer and calling the dump routine, which prints `P <seed>`, the 34 words
-// ($0..$31, HI, LO) and the 64 buffer words.
+// ($0..$31, HI, LO), the 64 buffer words and, in exception mode, the exception log.
+//
+// Two machine modes, chosen by the seed's parity so that a seed alone reproduces a program:
+// - even seeds: the reset state (Status.ERL = 1, kuseg unmapped); gp reaches the buffer through
+//   kseg0, sp through its kseg1 (uncached) alias; no exceptions.
+// - odd seeds, *exception mode*: Status = 0 and one wired 16 MiB TLB page maps kuseg 0 to the
+//   data area, sp reaches the buffer through that mapping; some instructions raise exceptions on
+//   purpose (overflow, traps, misaligned accesses, syscall, break, reserved and coprocessor-1
+//   instructions, also in delay slots). The general exception handler appends (Cause masked to
+//   BD|CE|ExcCode, EPC, BadVAddr) to a log through k1 and resumes after the faulting instruction,
+//   or after the branch's delay slot when Cause.BD is set. k0 and k1 are never written by
+//   generated code.
+//
+// Programs' buffers alternate between page-aligned and straddling a 4 KiB page boundary.
 
 import {
   Asm, R, Insn, alu3, aluImm, lui, shift, shiftv, muldiv, mul, mfhi, mflo, mthi, mtlo, clz, ext,
-  ins, bshfl, mem, sync, nop, ehb, ssnop, trap, trapi, jr, jalr, mfc0, mtc0,
+  ins, bshfl, mem, sync, nop, ehb, ssnop, trap, trapi, jr, jalr, mfc0, mtc0, cop0, syscall, brk, raw,
 } from './asm.ts';
 import { Rng } from './prng.ts';
 import { emitRuntime, emitPuts, emitString, RT } from './runtime.ts';
@@ -29,18 +42,28 @@ import { buildElf, type ElfSymbol } from '../../cpu/elf.ts';
 export const BUF_BYTES = 256;
 /** Words saved after the buffer: $0..$31, HI, LO. */
 export const SAVE_WORDS = 34;
-/** Spacing of per-program data areas (buffer + save area). */
-const DATA_STRIDE = 512;
+/** Exceptions a program may raise at most (each instruction runs at most once). */
+const MAX_EXCEPTIONS = 40;
+/** Exception log after the save area: 3 words per exception. */
+const LOG_OFFSET = BUF_BYTES + 4 * 34;
+const LOG_WORDS = 3 * MAX_EXCEPTIONS;
+/** Spacing of per-program data areas; odd programs' buffers start 128 bytes before a page end. */
+const DATA_STRIDE = 0x2000;
+const STRADDLE_OFFSET = 0xf80;
 /** Code is linked at kseg0 1 MiB; the exception vectors sit at kseg0 0. */
 export const CODE_BASE = 0x80100000;
 /** Program data at physical 16 MiB, clear of the code of any batch we build. */
 const DATA_BASE = 0x81000000;
+/** Exception mode: kuseg VA 0 maps (16 MiB pages, one TLB entry) to physical DATA_BASE. */
+const DATA_PA = DATA_BASE & 0x1fffffff;
 const VEC_BASE = 0x80000000;
 
 /** Reserved base registers: gp = buffer start (offsets 0..255), sp = buffer end (-256..-1). */
 const BASE_REGS: readonly number[] = [R.gp, R.sp];
-/** Registers a random instruction may write (all but $0 and the bases; $0 added rarely). */
-const DEST_REGS: readonly number[] = Array.from({ length: 32 }, (_, i) => i).filter((r) => r !== 0 && !BASE_REGS.includes(r));
+/** Registers random code never writes: the bases and k0/k1 (exception handler). */
+const RESERVED: readonly number[] = [R.gp, R.sp, R.k0, R.k1];
+/** Registers a random instruction may write (all but $0 and RESERVED; $0 added rarely). */
+const DEST_REGS: readonly number[] = Array.from({ length: 32 }, (_, i) => i).filter((r) => r !== 0 && !RESERVED.includes(r));
 
 /** One generated unit; `emit` writes exactly `size` words. */
 export interface Unit {
@@ -53,6 +76,8 @@ export interface Unit {
 
 export interface Program {
   seed: number;
+  /** Exception mode (odd seeds): see the file comment. */
+  exceptions: boolean;
   /** Initial GPR values; entries for $0, gp and sp are ignored. */
   regs: number[];
   hi: number;
@@ -64,6 +89,12 @@ export interface Program {
 export interface GenOptions {
   /** Number of body instruction words (default 2000). */
   length?: number;
+}
+
+/** Generation state: the PRNG and how many more exceptions the program may raise. */
+interface Ctx {
+  rng: Rng;
+  excLeft: number;
 }
 
 // --- Operand choice ----------------------------------------------------------------------------
@@ -130,8 +161,13 @@ function bufRef(rng: Rng, al: number): [number, number] {
   return rng.chance(0.5) ? [R.gp, byte] : [R.sp, byte - BUF_BYTES];
 }
 
-function single(rng: Rng, avoid?: ReadonlySet<number>): Insn {
+function single(ctx: Ctx, avoid?: ReadonlySet<number>): Insn {
+  const rng = ctx.rng;
   const d = (): number => dest(rng, avoid);
+  if (ctx.excLeft > 0 && rng.chance(0.015)) {
+    ctx.excLeft--;
+    return faulting(rng, d);
+  }
   switch (rng.weighted(SINGLE_WEIGHTS)) {
     case 'alu3': return alu3(rng.pick(ALU3), d(), src(rng), src(rng));
     case 'aluImm': return aluImm(rng.pick(ALUIMM), d(), src(rng), imm16(rng));
@@ -177,6 +213,43 @@ function single(rng: Rng, avoid?: ReadonlySet<number>): Insn {
   }
 }
 
+/**
+ * Coprocessor-1 instructions: always Coprocessor Unusable 1 here (no FPU). Only forms that QEMU
+ * decodes fully: for other COP1 words (reserved fmt, 64-bit dmfc1...) it raises RI, though CpU
+ * has priority (MIPS32 PRA 6.2.x). LWC1/LDC1/SWC1/SDC1 with any fields, mfc1/cfc1/mtc1/ctc1.
+ */
+function cop1Word(rng: Rng): number {
+  if (rng.chance(0.5)) return ((rng.pick([0x31, 0x35, 0x39, 0x3d]) << 26) | (rng.u32() & 0x3ffffff)) >>> 0;
+  return ((0x11 << 26) | (rng.pick([0, 2, 4, 6]) << 21) | (rng.below(32) << 16) | (rng.below(32) << 11)) >>> 0;
+}
+/** MIPS64-only major opcodes: Reserved Instruction on MIPS32 (daddi, daddiu, ldl, ldr, lwu, sdl, sdr, lld, ld, scd, sd). */
+const RI_OPS = [0x18, 0x19, 0x1a, 0x1b, 0x27, 0x2c, 0x2d, 0x34, 0x37, 0x3c, 0x3f];
+
+/** An instruction that may (or always will) raise an exception; exception mode only. */
+function faulting(rng: Rng, d: () => number): Insn {
+  switch (rng.below(6)) {
+    case 0: // overflow on random operands (values are biased towards the extremes)
+      return rng.chance(0.7) ? alu3(rng.pick(['add', 'sub']), d(), src(rng), src(rng)) : aluImm('addi', d(), src(rng), imm16(rng));
+    case 1:
+      return rng.chance(0.6)
+        ? trap(rng.pick(['teq', 'tne', 'tge', 'tgeu', 'tlt', 'tltu'] as const), src(rng), src(rng))
+        : trapi(rng.pick(['teqi', 'tnei', 'tgei', 'tgeiu', 'tlti', 'tltiu'] as const), src(rng), imm16(rng));
+    case 2: { // misaligned access: always an address error, never touches memory
+      const m = rng.pick(['lw', 'lh', 'lhu', 'sw', 'sh', 'll']);
+      const al = align(m);
+      const [b, off] = bufRef(rng, al);
+      const mis = off + rng.range(1, al - 1);
+      return mem(m, m.startsWith('s') ? src(rng) : d(), mis, b);
+    }
+    case 3:
+      return rng.chance(0.5) ? syscall(rng.below(1 << 20)) : brk(rng.below(1 << 20));
+    case 4:
+      return raw((rng.pick(RI_OPS) << 26) | (rng.u32() & 0x3ffffff), 'reserved (MIPS64)');
+    default:
+      return raw(cop1Word(rng), 'coprocessor 1');
+  }
+}
+
 // --- Units ---------------------------------------------------------------------------------------
 
 type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg';
@@ -204,10 +277,11 @@ const COND_BRANCHES = [
   'beql', 'bnel', 'blezl', 'bgtzl', 'bltzl', 'bgezl', 'bltzall', 'bgezall',
 ];
 
-function makeUnit(rng: Rng, index: number, count: number): Unit {
+function makeUnit(ctx: Ctx, index: number, count: number): Unit {
+  const rng = ctx.rng;
   switch (rng.weighted(UNIT_WEIGHTS)) {
     case 'single':
-      return fixed('single', [single(rng)]);
+      return fixed('single', [single(ctx)]);
     case 'arithOv': {
       // add/addi/sub on operands pre-shifted right by 2: |x| < 2^29, so no overflow can occur.
       const x = dest(rng);
@@ -257,7 +331,10 @@ function makeUnit(rng: Rng, index: number, count: number): Unit {
       let rs = src(rng);
       if (link && rs === R.ra) rs = R.zero; // MIPS32 BLTZAL etc.: rs must not be GPR 31
       const rt = rng.chance(0.3) ? rs : src(rng); // equal operands make beq/bne decisive
-      const delay = single(rng, link ? new Set([R.ra]) : undefined);
+      // QEMU turns never-taken forms with constant operands (bne rx,rx; bgtz/bltz $0) into NOPs,
+      // so a fault in their delay slot would not be a delay-slot fault there: no faults below them.
+      const folded = (m === 'bne' && rs === rt) || ((m === 'bgtz' || m === 'bltz') && rs === 0);
+      const delay = single(folded ? { rng, excLeft: 0 } : ctx, link ? new Set([R.ra]) : undefined);
       const target = forwardTarget(rng, index, count);
       return {
         kind: m, size: 2, target,
@@ -266,7 +343,7 @@ function makeUnit(rng: Rng, index: number, count: number): Unit {
     }
     case 'jump': {
       const m = rng.chance(0.5) ? 'j' : 'jal';
-      const delay = single(rng, m === 'jal' ? new Set([R.ra]) : undefined);
+      const delay = single(ctx, m === 'jal' ? new Set([R.ra]) : undefined);
       const target = forwardTarget(rng, index, count);
       return { kind: m, size: 2, target, emit: (a, label) => { a.j(m, label(target)); a.emit(delay); } };
     }
@@ -276,7 +353,7 @@ function makeUnit(rng: Rng, index: number, count: number): Unit {
       const isJalr = rng.chance(0.5);
       const rd = isJalr ? (rng.chance(0.6) ? R.ra : dest(rng, new Set([0]))) : 0;
       const rt = dest(rng, new Set([0, rd]));
-      const delay = single(rng, isJalr ? new Set([rd]) : undefined);
+      const delay = single(ctx, isJalr ? new Set([rd]) : undefined);
       const target = forwardTarget(rng, index, count);
       return {
         kind: isJalr ? 'jalr' : 'jr', size: 4, target,
@@ -290,6 +367,8 @@ function makeUnit(rng: Rng, index: number, count: number): Unit {
 export function generateProgram(seed: number, opts: GenOptions = {}): Program {
   const length = opts.length ?? 2000;
   const rng = new Rng(seed);
+  const exceptions = (seed & 1) === 1;
+  const ctx: Ctx = { rng, excLeft: exceptions ? MAX_EXCEPTIONS : 0 };
   const regs = Array.from({ length: 32 }, () => value(rng));
   const hi = value(rng);
   const lo = value(rng);
@@ -302,29 +381,40 @@ export function generateProgram(seed: number, opts: GenOptions = {}): Program {
   const units: Unit[] = [];
   let words = 0;
   while (words < length) {
-    const u = makeUnit(rng, units.length, estimate);
+    const u = makeUnit(ctx, units.length, estimate);
     units.push(u);
     words += u.size;
   }
   for (const u of units) if (u.target !== undefined && u.target > units.length) u.target = units.length;
-  return { seed: seed >>> 0, regs, hi, lo, mem: memBytes, units };
+  return { seed: seed >>> 0, exceptions, regs, hi, lo, mem: memBytes, units };
 }
 
 // --- Images --------------------------------------------------------------------------------------
 
-/** Words of the per-program prologue (base registers, HI/LO, 29 GPRs). */
-const PROLOGUE_WORDS = 3 + 6 + 29 * 2;
+/** Words of the per-program prologue (gp, sp, HI/LO, the 29 other GPRs). */
+const PROLOGUE_WORDS = 4 + 6 + 29 * 2;
+
+/** Address of program `index`'s buffer (kseg0). */
+function bufferAddress(index: number): number {
+  return DATA_BASE + index * DATA_STRIDE + (index & 1 ? STRADDLE_OFFSET : 0);
+}
+
+/** The buffer's second alias, used through sp: kseg1 (uncached) or, in exception mode, kuseg. */
+function aliasOf(buf: number, exceptions: boolean): number {
+  return exceptions ? (buf & 0x1fffffff) - DATA_PA : (buf | 0x20000000) >>> 0;
+}
 
 function emitProgram(a: Asm, p: Program, index: number, data: number, disabled?: ReadonlySet<number>): void {
   const label = (u: number): string => `p${index}_u${u}`;
   a.label(`p${index}`);
   a.li(R.gp, data);
-  a.emit(aluImm('addiu', R.sp, R.gp, BUF_BYTES));
+  a.li(R.sp, aliasOf(data, p.exceptions) + BUF_BYTES);
   a.li(R.at, p.hi);
   a.emit(mthi(R.at));
   a.li(R.at, p.lo);
   a.emit(mtlo(R.at));
-  for (let r = 1; r < 32; r++) if (!BASE_REGS.includes(r)) a.li(r, p.regs[r]!);
+  // k1 is the exception log pointer in exception mode.
+  for (let r = 1; r < 32; r++) if (!BASE_REGS.includes(r)) a.li(r, r === R.k1 && p.exceptions ? data + LOG_OFFSET : p.regs[r]!);
   p.units.forEach((u, i) => {
     a.label(label(i));
     if (disabled?.has(i)) for (let k = 0; k < u.size; k++) a.emit(nop());
@@ -346,8 +436,11 @@ function emitProgram(a: Asm, p: Program, index: number, data: number, disabled?:
   a.emit(nop());
 }
 
-/** dump_program: a0 = seed, gp = buffer. Prints "P <seed>", the saved registers and the buffer. */
-function emitDumpProgram(a: Asm): void {
+/**
+ * dump_program: a0 = seed, gp = buffer. Prints "P <seed>", the saved registers, the buffer and,
+ * in exception mode, the exception log up to the saved k1 (at most LOG_WORDS words).
+ */
+function emitDumpProgram(a: Asm, exceptions: boolean): void {
   a.label('dump_program');
   a.emit(alu3('or', R.s0, R.ra, R.zero));
   a.emit(alu3('or', R.s1, R.a0, R.zero));
@@ -365,8 +458,61 @@ function emitDumpProgram(a: Asm): void {
   a.emit(alu3('or', R.a1, R.gp, R.zero));
   a.j('jal', RT.dumpWords);
   a.emit(aluImm('addiu', R.a2, R.zero, BUF_BYTES / 4));
+  if (exceptions) {
+    const ok = a.newLabel('log_ok');
+    const none = a.newLabel('log_none');
+    a.emit(mem('lw', R.a2, BUF_BYTES + 4 * R.k1, R.gp));
+    a.emit(aluImm('addiu', R.a1, R.gp, LOG_OFFSET));
+    a.emit(alu3('subu', R.a2, R.a2, R.a1));
+    a.emit(shift('sra', R.a2, R.a2, 2));
+    a.br('blez', R.a2, R.zero, none);
+    a.emit(aluImm('sltiu', R.t0, R.a2, LOG_WORDS + 1));
+    a.br('bne', R.t0, R.zero, ok);
+    a.emit(nop());
+    a.emit(aluImm('addiu', R.a2, R.zero, LOG_WORDS));
+    a.label(ok);
+    a.j('jal', RT.dumpWords);
+    a.emit(nop());
+    a.label(none);
+  }
   a.emit(jr(R.s0));
   a.emit(nop());
+}
+
+/**
+ * Exception-mode handler (general vector): logs Cause (BD|CE|ExcCode), EPC and BadVAddr at k1,
+ * then resumes at EPC + 4, or EPC + 8 (past the delay slot) when Cause.BD is set. Uses k0/k1 only.
+ */
+function emitLoggingHandler(a: Asm): void {
+  a.label('log_exception');
+  a.emit(mfc0(R.k0, 13));
+  a.emit(ins(R.k0, R.zero, 30, 1)); // TI: timer, not deterministic
+  a.emit(ins(R.k0, R.zero, 7, 21)); // IV, WP, IP7..0
+  a.emit(mem('sw', R.k0, 0, R.k1));
+  // CE is UNPREDICTABLE except for Coprocessor Unusable (PRA 9.23): clear it for other codes.
+  const keepCe = a.newLabel('keep_ce');
+  a.emit(ext(R.k0, R.k0, 2, 5));
+  a.emit(aluImm('xori', R.k0, R.k0, 11));
+  a.br('beq', R.k0, R.zero, keepCe);
+  a.emit(mem('lw', R.k0, 0, R.k1));
+  a.emit(ins(R.k0, R.zero, 28, 2));
+  a.emit(mem('sw', R.k0, 0, R.k1));
+  a.label(keepCe);
+  a.emit(mfc0(R.k0, 14));
+  a.emit(mem('sw', R.k0, 4, R.k1));
+  a.emit(mfc0(R.k0, 8));
+  a.emit(mem('sw', R.k0, 8, R.k1));
+  a.emit(mem('lw', R.k0, 0, R.k1));
+  a.emit(aluImm('addiu', R.k1, R.k1, 12));
+  const notBd = a.newLabel('not_bd');
+  a.br('bgez', R.k0, R.zero, notBd);
+  a.emit(mfc0(R.k0, 14)); // delay slot: runs either way
+  a.emit(aluImm('addiu', R.k0, R.k0, 4));
+  a.label(notBd);
+  a.emit(aluImm('addiu', R.k0, R.k0, 4));
+  a.emit(mtc0(R.k0, 14));
+  a.emit(ehb());
+  a.emit(cop0('eret'));
 }
 
 /** Exit code of an image whose code took an exception the harness did not plan for. */
@@ -377,13 +523,14 @@ export const EXIT_UNEXPECTED_EXCEPTION = 3;
  * exits with EXIT_UNEXPECTED_EXCEPTION, so an unplanned exception ends the run visibly. Cause is
  * masked to BD|CE|ExcCode: the IP bits depend on the timer. MIPS32 PRA 5.3 (vector offsets).
  */
-function vectorSegment(): Uint8Array {
+function vectorSegment(exceptions: boolean): Uint8Array {
   const a = new Asm(VEC_BASE);
   for (const off of [0x000, 0x180, 0x200]) {
     while (a.pc < VEC_BASE + off) a.emit(nop());
-    a.j('j', 'unexpected');
+    a.j('j', exceptions && off === 0x180 ? 'log_exception' : 'unexpected');
     a.emit(nop());
   }
+  emitLoggingHandler(a);
   a.label('unexpected');
   emitPuts(a, 'exc_msg');
   a.emit(mfc0(R.a0, 13));
@@ -410,6 +557,37 @@ function vectorSegment(): Uint8Array {
   return a.bytes();
 }
 
+/**
+ * Exception mode machine setup: every TLB entry gets a unique, never-used kseg0 VPN2 (the TLB's
+ * reset contents are undefined), entry 0 maps kuseg [0, 32 MiB) with 16 MiB pages to physical
+ * [DATA_PA, DATA_PA + 32 MiB), global, and is wired; then Status = 0 (ERL = BEV = 0).
+ * MIPS32 PRA 4.3 (TLB), 9.x (EntryHi/EntryLo/PageMask/Wired).
+ */
+function emitExceptionModeSetup(a: Asm): void {
+  const set = (reg: number, v: number): void => { a.li(R.t0, v); a.emit(mtc0(R.t0, reg)); };
+  const lo = (pa: number): number => (((pa >>> 12) << 6) | (3 << 3) | 0b111) >>> 0; // C=3, D, V, G
+  set(5, 0); // PageMask
+  set(2, 0);
+  set(3, 0);
+  for (let i = 1; i < 16; i++) {
+    set(0, i);
+    set(10, 0x80000000 + (i << 13));
+    a.emit(ehb());
+    a.emit(cop0('tlbwi'));
+  }
+  set(0, 0);
+  set(10, 0);
+  set(5, 0x01ffe000);
+  set(2, lo(DATA_PA));
+  set(3, lo(DATA_PA + 0x01000000));
+  a.emit(ehb());
+  a.emit(cop0('tlbwi'));
+  set(6, 1); // Wired
+  set(5, 0);
+  a.emit(mtc0(R.zero, 12));
+  a.emit(ehb());
+}
+
 export interface BatchOptions {
   /** Per program (by position in the batch): unit indices replaced by NOPs (minimisation). */
   disabled?: ReadonlyMap<number, ReadonlySet<number>>;
@@ -426,25 +604,32 @@ export interface BatchImage {
  * prints `DONE` and exits with code 0.
  */
 export function buildBatch(programs: readonly Program[], opts: BatchOptions = {}): BatchImage {
+  const exceptions = programs[0]?.exceptions ?? false;
+  if (programs.some((p) => p.exceptions !== exceptions)) throw new Error('buildBatch: programs of both modes in one image (group seeds by parity)');
+  if (programs.length * DATA_STRIDE > 0x01000000) throw new Error('buildBatch: too many programs for the 16 MiB data page');
   const a = new Asm(CODE_BASE);
-  // Reset state has BEV = ERL = 1 (MIPS32 PRA 9.1); clear BEV so our vectors catch anything
-  // unexpected, keep ERL as it was (kernel mode, kuseg unmapped).
-  a.emit(mfc0(R.t0, 12));
-  a.li(R.t1, ~(1 << 22));
-  a.emit(alu3('and', R.t0, R.t0, R.t1));
-  a.emit(mtc0(R.t0, 12));
-  a.emit(ehb());
-  programs.forEach((p, i) => emitProgram(a, p, i, DATA_BASE + i * DATA_STRIDE, opts.disabled?.get(i)));
+  if (!exceptions) {
+    // Reset state has BEV = ERL = 1 (MIPS32 PRA 9.1); clear BEV so our vectors catch anything
+    // unexpected, keep ERL as it was (kernel mode, kuseg unmapped).
+    a.emit(mfc0(R.t0, 12));
+    a.li(R.t1, ~(1 << 22));
+    a.emit(alu3('and', R.t0, R.t0, R.t1));
+    a.emit(mtc0(R.t0, 12));
+    a.emit(ehb());
+  } else {
+    emitExceptionModeSetup(a);
+  }
+  programs.forEach((p, i) => emitProgram(a, p, i, bufferAddress(i), opts.disabled?.get(i)));
   emitPuts(a, 'done_msg');
   a.j('jal', RT.exit);
   a.emit(aluImm('addiu', R.a0, R.zero, 0));
-  emitDumpProgram(a);
+  emitDumpProgram(a, exceptions);
   emitRuntime(a);
   emitString(a, 'done_msg', 'DONE\n');
   a.finish();
   if (a.pc >= DATA_BASE) throw new Error('batch too large: code reaches the data area');
   const data = new Uint8Array(programs.length * DATA_STRIDE);
-  programs.forEach((p, i) => data.set(p.mem, i * DATA_STRIDE));
+  programs.forEach((p, i) => data.set(p.mem, bufferAddress(i) - DATA_BASE));
   const symbols: ElfSymbol[] = programs.map((p, i) => ({
     name: `prog_${p.seed.toString(16).padStart(8, '0')}`,
     value: a.addressOf(`p${i}`),
@@ -452,7 +637,7 @@ export function buildBatch(programs: readonly Program[], opts: BatchOptions = {}
     type: 'func',
   }));
   const elf = buildElf([
-    { vaddr: VEC_BASE, data: vectorSegment() },
+    { vaddr: VEC_BASE, data: vectorSegment(exceptions) },
     { vaddr: CODE_BASE, data: a.bytes() },
     { vaddr: DATA_BASE, data, flags: 6 },
   ], CODE_BASE, { symbols });
@@ -471,7 +656,7 @@ export interface AssembledUnit {
 /** Assembles `p` alone and returns its body unit by unit (for listings and invariant checks). */
 export function assembleUnits(p: Program, disabled?: ReadonlySet<number>): AssembledUnit[] {
   const a = new Asm(CODE_BASE);
-  emitProgram(a, p, 0, DATA_BASE, disabled);
+  emitProgram(a, p, 0, bufferAddress(0), disabled);
   a.label('dump_program');
   a.finish();
   const out: AssembledUnit[] = [];

@@ -193,7 +193,9 @@ export interface FuzzReport {
 /** Generates and runs `programs` random programs in batches on both emulators. */
 export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const t0 = performance.now();
-  const batches = chunks(seedsFrom(o.seed, o.programs), o.batch ?? 50);
+  // A batch image holds programs of one mode: seeds are grouped by parity (see gen.ts).
+  const seeds = seedsFrom(o.seed, o.programs);
+  const batches = [...chunks(seeds.filter((s) => (s & 1) === 0), o.batch ?? 50), ...chunks(seeds.filter((s) => (s & 1) === 1), o.batch ?? 50)];
   let done = 0;
   let genMs = 0;
   const failures: Failure[] = [];
