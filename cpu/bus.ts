@@ -33,13 +33,28 @@ interface Region {
 /** Thrown for configuration mistakes (overlap, bad RAM size); never raised by guest actions. */
 export class BusConfigError extends Error {}
 
+/** RAM below the Malta I/O hole at 0x10000000. */
+export const LOW_RAM_MAX = 0x10000000;
+/** Where RAM beyond 256 MiB continues (physical). */
+export const HIGH_RAM_BASE = 0x20000000;
+/** Largest machine memory: 256 MiB low + 1.75 GiB high (RAM offsets stay below 2 GiB). */
+export const MAX_RAM = 0x80000000;
+
 export class Bus {
   readonly ram: ArrayBuffer;
   readonly ram8: Uint8Array;
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;
-  /** RAM occupies physical [0, ramSize). */
+  /**
+   * Total RAM bytes. The first min(ramSize, 256 MiB) occupy physical [0, lowSize) below the
+   * Malta I/O hole; the rest, if any, occupies [HIGH_RAM_BASE, HIGH_RAM_BASE + ramSize - lowSize)
+   * (reachable through the TLB only, as on a Malta with more than 256 MiB). A RAM byte's
+   * "RAM offset" (its index in the typed arrays) is pa below the hole and pa - 256 MiB above.
+   */
   readonly ramSize: number;
+  readonly lowSize: number;
+  /** Which CPU is accessing the bus now (devices that answer per CPU read it). */
+  currentCpu = 0;
   private regions: Region[] = [];
   // One-entry cache of the last region hit: MMIO accesses tend to repeat on one device.
   private last: Region | null = null;
@@ -48,10 +63,11 @@ export class Bus {
     if (!Number.isInteger(ramSize) || ramSize <= 0 || ramSize % 4096 !== 0) {
       throw new BusConfigError(`RAM size must be a positive multiple of 4 KiB, got ${ramSize}`);
     }
-    if (ramSize > 0x10000000) {
-      throw new BusConfigError(`RAM size ${ramSize} exceeds 256 MiB, the Malta low-memory window below the I/O hole at 0x10000000`);
+    if (ramSize > MAX_RAM) {
+      throw new BusConfigError(`RAM size ${ramSize} exceeds ${MAX_RAM / 0x100000} MiB (256 MiB below the I/O hole plus ${(MAX_RAM - LOW_RAM_MAX) / 0x100000} MiB at 0x20000000)`);
     }
     this.ramSize = ramSize;
+    this.lowSize = Math.min(ramSize, LOW_RAM_MAX);
     this.ram = new ArrayBuffer(ramSize);
     this.ram8 = new Uint8Array(this.ram);
     this.ram16 = new Uint16Array(this.ram);
@@ -61,7 +77,9 @@ export class Bus {
   /** Map `dev` at physical [base, base+size). Throws BusConfigError on overlap with RAM or a device. */
   map(base: number, size: number, dev: Device): void {
     const end = base + size;
-    if (base < this.ramSize) throw new BusConfigError(`${dev.name} at 0x${base.toString(16)} overlaps RAM`);
+    if (this.ramOffset(base) >= 0 || this.ramOffset(end - 1) >= 0 || (base < HIGH_RAM_BASE && end > HIGH_RAM_BASE + this.ramSize - this.lowSize && this.ramSize > this.lowSize)) {
+      throw new BusConfigError(`${dev.name} at 0x${base.toString(16)} overlaps RAM`);
+    }
     for (const r of this.regions) {
       if (base < r.base + r.size && r.base < end) {
         throw new BusConfigError(`${dev.name} at 0x${base.toString(16)} overlaps ${r.dev.name} at 0x${r.base.toString(16)}`);
@@ -80,8 +98,21 @@ export class Bus {
     return null;
   }
 
+  /** The RAM offset of physical address `pa`, or -1 if `pa` is not RAM. */
+  ramOffset(pa: number): number {
+    if (pa >= 0 && pa < this.lowSize) return pa;
+    const h = pa - HIGH_RAM_BASE;
+    if (h >= 0 && h < this.ramSize - this.lowSize) return h + LOW_RAM_MAX;
+    return -1;
+  }
+
+  /** Physical address of RAM offset `off`. */
+  physOfRam(off: number): number {
+    return off < LOW_RAM_MAX ? off : off - LOW_RAM_MAX + HIGH_RAM_BASE;
+  }
+
   /** True if `pa` is RAM. */
-  isRam(pa: number): boolean { return pa >= 0 && pa < this.ramSize; }
+  isRam(pa: number): boolean { return this.ramOffset(pa) >= 0; }
 
   /** True if `pa` (through pa+size-1) decodes to RAM or a device. */
   decodes(pa: number): boolean { return this.isRam(pa) || this.find(pa) !== null; }
@@ -91,10 +122,11 @@ export class Bus {
    * decodes the address (the CPU turns that into a bus error).
    */
   read(pa: number, size: AccessSize): number {
-    if (pa < this.ramSize) {
-      if (size === 4) return this.ram32[pa >>> 2];
-      if (size === 2) return this.ram16[pa >>> 1];
-      return this.ram8[pa];
+    const off = this.ramOffset(pa);
+    if (off >= 0) {
+      if (size === 4) return this.ram32[off >>> 2];
+      if (size === 2) return this.ram16[off >>> 1];
+      return this.ram8[off];
     }
     const r = this.find(pa);
     if (r === null) return NaN;
@@ -103,10 +135,11 @@ export class Bus {
 
   /** Physical write. Returns false when nothing decodes the address. */
   write(pa: number, size: AccessSize, value: number): boolean {
-    if (pa < this.ramSize) {
-      if (size === 4) this.ram32[pa >>> 2] = value;
-      else if (size === 2) this.ram16[pa >>> 1] = value;
-      else this.ram8[pa] = value;
+    const off = this.ramOffset(pa);
+    if (off >= 0) {
+      if (size === 4) this.ram32[off >>> 2] = value;
+      else if (size === 2) this.ram16[off >>> 1] = value;
+      else this.ram8[off] = value;
       return true;
     }
     const r = this.find(pa);
@@ -124,7 +157,7 @@ export class Bus {
    * loads (a ROM). Returns false if the range is not wholly inside one such place.
    */
   loadImage(pa: number, data: Uint8Array, memsz: number): boolean {
-    if (pa + memsz <= this.ramSize) {
+    if (pa >= 0 && pa + memsz <= this.lowSize) {
       this.ram8.set(data, pa);
       this.ram8.fill(0, pa + data.length, pa + memsz);
       return true;

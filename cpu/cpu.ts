@@ -602,10 +602,11 @@ export class Cpu {
       pa = base - (base % pageBytes) + (va & (pageBytes - 1));
     }
     // Only RAM pages enter the translation cache: MMIO must always reach the slow path.
-    if (pa < this.bus.ramSize) {
-      if (acc === ACC_LOAD) this.tc.fillRead(va, pa);
-      else if (acc === ACC_STORE) this.tc.fillWrite(va, pa);
-      else this.tc.fillFetch(va, pa);
+    const off = this.bus.ramOffset(pa);
+    if (off >= 0) {
+      if (acc === ACC_LOAD) this.tc.fillRead(va, off);
+      else if (acc === ACC_STORE) this.tc.fillWrite(va, off);
+      else this.tc.fillFetch(va, off);
     }
     return pa;
   }

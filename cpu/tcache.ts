@@ -52,7 +52,7 @@ export class TranslationCache {
     }
   }
 
-  /** Enter a RAM page: virtual page `va` maps RAM byte offset `pa` (both page-aligned). */
+  /** Enter a RAM page: virtual page `va` maps RAM offset `pa` (a typed-array byte index). */
   fillRead(va: number, pa: number): void {
     const i = (va >>> 12) & TC_MASK;
     this.rtag[i] = va & ~0xfff;

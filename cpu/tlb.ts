@@ -21,6 +21,12 @@ export class Tlb {
   /** EntryLo0/EntryLo1 as written (PFN 29:6, C 5:3, D 2, V 1, G 0). */
   readonly lo0: Int32Array;
   readonly lo1: Int32Array;
+  /**
+   * 1 once software has written the entry. Power-on contents are undefined on real parts; ours
+   * match nothing (lookup, tlbp and the duplicate check skip them) until written, so any
+   * initialisation pattern, e.g. Linux's flush with 16 KiB pages, works.
+   */
+  readonly written: Uint8Array;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1 || size > 64) {
@@ -33,15 +39,16 @@ export class Tlb {
     this.mask = new Int32Array(size);
     this.lo0 = new Int32Array(size);
     this.lo1 = new Int32Array(size);
+    this.written = new Uint8Array(size);
     this.reset();
   }
 
   /**
-   * Power-on contents are undefined on real parts; ours are invalid entries with distinct VPN2s
-   * in kseg0 (which never goes through the TLB), so they can never match or collide with a
-   * new entry (the same trick Linux uses to flush the TLB).
+   * Power-on contents: invalid entries with distinct VPN2s in kseg0 (what tlbr reads back), not
+   * yet written, so they can never match or collide with a new entry.
    */
   reset(): void {
+    this.written.fill(0);
     for (let i = 0; i < this.size; i++) {
       this.hi[i] = (0x80000000 + i * 0x2000) | 0;
       this.asid[i] = 0;
@@ -54,10 +61,10 @@ export class Tlb {
 
   /** Index of the entry matching virtual address `va` under `asid`, or TLB_MISS. Lowest index wins. */
   lookup(va: number, asid: number): number {
-    const hi = this.hi, mask = this.mask, g = this.global, as = this.asid;
+    const hi = this.hi, mask = this.mask, g = this.global, as = this.asid, wr = this.written;
     for (let i = 0; i < this.size; i++) {
       const m = ~(mask[i] | 0x1fff);
-      if (((va ^ hi[i]) & m) === 0 && (g[i] !== 0 || as[i] === asid)) return i;
+      if (((va ^ hi[i]) & m) === 0 && (g[i] !== 0 || as[i] === asid) && wr[i] !== 0) return i;
     }
     return TLB_MISS;
   }
@@ -68,7 +75,7 @@ export class Tlb {
    */
   findOverlap(entryHi: number, pageMask: number, g: boolean, except: number): number {
     for (let i = 0; i < this.size; i++) {
-      if (i === except) continue;
+      if (i === except || this.written[i] === 0) continue;
       const m = ~(this.mask[i] | pageMask | 0x1fff);
       if (((entryHi ^ this.hi[i]) & m) !== 0) continue;
       if (g || this.global[i] !== 0 || this.asid[i] === (entryHi & 0xff)) return i;
@@ -79,6 +86,7 @@ export class Tlb {
   /** tlbwi/tlbwr: write entry `i` from the CP0 staging registers. */
   write(i: number, entryHi: number, pageMask: number, entryLo0: number, entryLo1: number): void {
     const m = pageMask & 0x1ffe000;
+    this.written[i] = 1;
     this.mask[i] = m;
     this.hi[i] = entryHi & ~(m | 0x1fff);
     this.asid[i] = entryHi & 0xff;
