@@ -8,12 +8,15 @@ import { EXC_NAMES } from './cp0.ts';
 import { BOOT_STACK_TOP, loadElf, parseElf, writeBootArgs, type ElfImage } from './elf.ts';
 import { ST_BEV } from './cp0.ts';
 import { attachMalta, type MaltaBoard } from './malta.ts';
+import { attachVirtioBlk, type VirtioBlk } from './virtio_blk.ts';
 
 export interface MachineOptions extends CpuOptions {
   /** RAM bytes (multiple of 4 KiB, at most 256 MiB). */
   memBytes: number;
   /** Receives every byte the guest writes to a UART. */
   out: (byte: number) => void;
+  /** Disk image for the virtio block device at 0x1E400000 (IP3); written in memory only. */
+  disk?: Uint8Array;
 }
 
 export type StopReason = 'halt' | 'limit' | 'deadlock' | 'fault';
@@ -48,6 +51,7 @@ export class Machine {
   readonly bus: Bus;
   readonly cpu: Cpu;
   readonly board: MaltaBoard;
+  readonly disk: VirtioBlk | null;
   image: ElfImage | null = null;
   private halted = false;
   private exitCode = 0;
@@ -66,6 +70,7 @@ export class Machine {
         this.cpu.sig |= 2; // SIG_END: leave the interpreter after this instruction
       },
     });
+    this.disk = opts.disk ? attachVirtioBlk(this.bus, opts.disk, (ip, level) => this.cpu.setIrq(ip, level)) : null;
   }
 
   /**

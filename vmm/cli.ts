@@ -67,12 +67,24 @@ interface RunCliOptions {
   tlbEntries: number;
   cmdline: string;
   progress?: boolean;
+  disk?: string;
 }
 
 function fmtCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
   return `${n}`;
+}
+
+/** A disk image file, copied into memory: the guest's writes are never written back. */
+function readDisk(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`--disk ${file}: no such file`);
+    throw new CliError(`--disk ${file}: cannot read (${code ?? String(e)})`);
+  }
 }
 
 function runCommand(image: string, opts: RunCliOptions): number {
@@ -86,7 +98,8 @@ function runCommand(image: string, opts: RunCliOptions): number {
     throw new CliError(`${image}: cannot read (${code ?? String(e)})`);
   }
   const sink = new ConsoleSink();
-  const m = new Machine({ memBytes: opts.mem, tlbEntries: opts.tlbEntries, out: sink.put });
+  const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
+  const m = new Machine({ memBytes: opts.mem, tlbEntries: opts.tlbEntries, out: sink.put, disk });
   m.load(bytes, image, opts.cmdline);
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
@@ -152,6 +165,7 @@ export function buildProgram(): Command {
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
     .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize)', parseIntOpt('--tlb-entries', 1, 64), 64)
     .option('--cmdline <text>', 'kernel command line passed in argv[1] (YAMON style)', '')
+    .option('--disk <file>', 'disk image for the virtio-mmio block device at 0x1E400000 (IP3); guest writes stay in memory')
     .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'never show the progress line')
     .addHelpText('after', `
