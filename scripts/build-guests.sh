@@ -3,6 +3,7 @@
 # 0x80100000) from its sources:
 #   guests/demo/demo.c     -> guests/demo/demo.elf
 #   guests/tests/NAME.S    -> guests/tests/NAME.elf
+#   guests/trace/NAME.c    -> guests/trace/NAME.elf (with NAME.S beside it, if any)
 #   perf/images/NAME.c     -> perf/images/NAME.elf
 # each linked with guests/lib (crt0, console, printf, exit, test support).
 #
@@ -87,7 +88,7 @@ rm -f "$obj/libguest.a"
 
 # image list: source -> elf
 images=()
-for s in guests/demo/demo.c guests/tests/*.S perf/images/*.c; do
+for s in guests/demo/demo.c guests/tests/*.S guests/trace/*.c perf/images/*.c; do
 	[ -e "$s" ] && images+=("$s")
 done
 
@@ -101,7 +102,13 @@ for s in "${images[@]}"; do
 	if grep -q '^[[:space:]]*\.section[[:space:]]*\.bev' "$s"; then
 		script=guests/lib/link-bev.ld
 	fi
-	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T "$script" "$obj/lib/crt0.o" "$o" "$obj/libguest.a" -lgcc -o "$elf"
+	# a C image may come with assembly of the same name (guests/trace: vectors, user code)
+	objs=("$o")
+	if [ "${s%.c}" != "$s" ] && [ -e "${s%.c}.S" ]; then
+		compile "${s%.c}.S" "$o.S.o"
+		objs+=("$o.S.o")
+	fi
+	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T "$script" "$obj/lib/crt0.o" "${objs[@]}" "$obj/libguest.a" -lgcc -o "$elf"
 done
 
 if [ "$mode" = check ]; then
