@@ -29,6 +29,9 @@ import { TranslationCache, TC_INVALID, TC_MASK } from './tcache.ts';
 export const SIG_TRAP = 1; // pc was redirected (exception or eret): reload pc from this.pc
 export const SIG_END = 2; // end the batch after this instruction (interrupt state, timer, halt)
 
+/** Granule of the LL/SC link: a store by another CPU anywhere in it breaks the link. */
+export const LINK_BYTES = 32;
+
 /** Memory access kinds for translate(). */
 export const ACC_LOAD = 0;
 export const ACC_STORE = 1;
@@ -63,6 +66,8 @@ export interface CpuOptions {
   tlbEntries?: number;
   /** CPU number, reported in EBase.CPUNum and rdhwr $0. */
   cpuNum?: number;
+  /** NUMA node of the CPU. */
+  node?: number;
 }
 
 export class Cpu {
@@ -84,8 +89,17 @@ export class Cpu {
   readonly excCount = new Float64Array(32);
   /** TLB refill exceptions taken (no matching entry), a subset of TLBL/TLBS. */
   tlbRefills = 0;
-  /** LL/SC link (PRA: LLbit); cleared by eret. */
+  /** LL/SC link (PRA: LLbit); cleared by eret and by other CPUs' stores to the line. */
   llbit = 0;
+  /** Physical line (LINK_BYTES granules) of the link. */
+  linkLine = -1;
+  /** All CPUs of the machine, this one included (LL/SC across CPUs). */
+  peers: Cpu[] = [this];
+  /** CPU number and NUMA node. */
+  readonly id: number;
+  readonly node: number;
+  /** False while the CPU is held in reset (secondary CPUs until started). */
+  running = true;
   /** Set by slow paths, see SIG_*. */
   sig = 0;
   /** The CPU executed WAIT and sleeps until an interrupt. */
@@ -116,8 +130,10 @@ export class Cpu {
   constructor(bus: Bus, opts: CpuOptions = {}) {
     this.bus = bus;
     const n = opts.tlbEntries ?? 64;
+    this.id = opts.cpuNum ?? 0;
+    this.node = opts.node ?? 0;
     this.tlb = new Tlb(n);
-    this.cp0 = new Cp0(n, opts.cpuNum ?? 0);
+    this.cp0 = new Cp0(n, this.id);
     this.reset();
   }
 
@@ -488,9 +504,8 @@ export class Cpu {
           break;
         case 0x30: // ll
           va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
-          this.left = left; v = this.loadSlow(va, 4, curpc, ds);
+          this.left = left; v = this.loadLinked(va, curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
-          this.llbit = 1;
           r[(w >>> 16) & 31] = v;
           break;
 
@@ -605,7 +620,7 @@ export class Cpu {
     const off = this.bus.ramOffset(pa);
     if (off >= 0) {
       if (acc === ACC_LOAD) this.tc.fillRead(va, off);
-      else if (acc === ACC_STORE) this.tc.fillWrite(va, off);
+      else if (acc === ACC_STORE) { if (this.peers.length === 1 || !this.peerLinkedPage(pa)) this.tc.fillWrite(va, off); }
       else this.tc.fillFetch(va, off);
     }
     return pa;
@@ -660,7 +675,44 @@ export class Cpu {
     if ((va & (size - 1)) !== 0) { this.addressError(va, ACC_STORE, pc, ds); return; }
     const pa = this.translate(va, ACC_STORE, pc, ds);
     if (pa < 0) return;
-    if (!this.bus.write(pa, size, value)) this.raise(EXC_DBE, pc, ds, false);
+    if (!this.bus.write(pa, size, value)) { this.raise(EXC_DBE, pc, ds, false); return; }
+    if (this.peers.length > 1) this.breakLinks(pa);
+  }
+
+  /**
+   * ll (Vol. II LL): load and set the link on the physical line. With several CPUs, the other
+   * CPUs' fast-path store translations to this page are dropped (and not refilled while the
+   * link holds) so that every store they make to it reaches breakLinks.
+   */
+  private loadLinked(va: number, pc: number, ds: number): number {
+    if ((va & 3) !== 0) { this.addressError(va, ACC_LOAD, pc, ds); return 0; }
+    const pa = this.translate(va, ACC_LOAD, pc, ds);
+    if (pa < 0) return 0;
+    const v = this.bus.read(pa, 4);
+    if (v !== v) { this.raise(EXC_DBE, pc, ds, false); return 0; }
+    this.llbit = 1;
+    this.linkLine = Math.floor(pa / LINK_BYTES);
+    this.cp0.llAddr = Math.floor(pa / 16) | 0; // LLAddr holds PA bits 35:4 (PRA 9.26)
+    if (this.peers.length > 1) {
+      const off = this.bus.ramOffset(pa);
+      if (off >= 0) for (const p of this.peers) if (p !== this) p.tc.dropWritesToRamPage(off);
+    }
+    return v | 0;
+  }
+
+  /** A store reached physical `pa`: other CPUs' links on that line break (their sc fails). */
+  private breakLinks(pa: number): void {
+    const line = Math.floor(pa / LINK_BYTES);
+    for (const p of this.peers) if (p !== this && p.llbit !== 0 && p.linkLine === line) p.llbit = 0;
+  }
+
+  /** True if another CPU holds a link inside the physical page of `pa`. */
+  private peerLinkedPage(pa: number): boolean {
+    const page = Math.floor(pa / 4096);
+    for (const p of this.peers) {
+      if (p !== this && p.llbit !== 0 && Math.floor(p.linkLine * LINK_BYTES / 4096) === page) return true;
+    }
+    return false;
   }
 
   /** The address checks of a store without the store (failing sc). */
@@ -682,6 +734,7 @@ export class Cpu {
     if (op === 0x2a) { const s = (3 - (va & 3)) << 3; nv = (rt >>> s) | (old & ~(-1 >>> s)); }
     else { const s = (va & 3) << 3; nv = (rt << s) | (old & ((1 << s) - 1)); }
     this.bus.write(pa, 4, nv | 0);
+    if (this.peers.length > 1) this.breakLinks(pa);
   }
 
   /** madd/maddu/msub/msubu: 64-bit accumulate into HI:LO. */

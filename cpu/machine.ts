@@ -1,6 +1,12 @@
-// The bare machine: RAM, the Malta-compatible board, one CPU, an ELF image, and the run loop
-// that enforces instruction limits and collects statistics. No monitor: exceptions go to the
-// guest's own vectors.
+// The bare machine: RAM split into NUMA nodes, the Malta-compatible board, one or more CPUs,
+// the node controller, an ELF image, and the run loop that interleaves the CPUs
+// deterministically, enforces instruction limits and collects statistics. No monitor:
+// exceptions go to the guest's own vectors.
+//
+// Interleaving: time advances in rounds of `quantum` cycles; in each round every running CPU,
+// in id order, runs until its clock reaches the end of the round. The order and the quantum
+// fully determine the interleaving, so the same image and configuration always give the same
+// result. With one CPU the round is simply a large chunk.
 
 import { Bus } from './bus.ts';
 import { Cpu, type CpuOptions } from './cpu.ts';
@@ -8,11 +14,23 @@ import { EXC_NAMES } from './cp0.ts';
 import { BOOT_STACK_TOP, loadElf, parseElf, writeBootArgs, type ElfImage } from './elf.ts';
 import { ST_BEV } from './cp0.ts';
 import { attachMalta, type MaltaBoard } from './malta.ts';
+import type { TimingConfig } from './config.ts';
+import { IPI_IP, NODECTL_BASE, NODECTL_SIZE, NodeController } from './nodectl.ts';
 import { attachVirtioBlk, type VirtioBlk } from './virtio_blk.ts';
 
 export interface MachineOptions extends CpuOptions {
-  /** RAM bytes (multiple of 4 KiB, at most 256 MiB). */
-  memBytes: number;
+  /** Total RAM bytes (multiple of 4 KiB per node). Ignored when memPerNode is given. */
+  memBytes?: number;
+  /** NUMA nodes (default 1). */
+  nodes?: number;
+  /** CPUs per node (default 1). */
+  cpusPerNode?: number;
+  /** Bytes of memory per node; total RAM = nodes * memPerNode. */
+  memPerNode?: number;
+  /** Cycles per interleaving round when there are several CPUs (default 1000). */
+  quantum?: number;
+  /** Timing model parameters (cpu/config.ts); functional mode when absent or disabled. */
+  timing?: TimingConfig;
   /** Receives every byte the guest writes to a UART. */
   out: (byte: number) => void;
   /** Disk image for the virtio block device at 0x1E400000 (IP3); written in memory only. */
@@ -39,17 +57,45 @@ export interface RunOptions {
   progressEvery?: number;
 }
 
+export interface CpuStats {
+  cpu: number;
+  node: number;
+  started: boolean;
+  instructions: number;
+  cycles: number;
+  exceptions: Record<string, number>;
+  tlbRefills: number;
+}
+
+export interface NodeStats {
+  node: number;
+  cpus: number[];
+  memBytes: number;
+  /** Physical address ranges of the node's memory. */
+  physRanges: string[];
+}
+
 export interface MachineStats {
+  /** Totals over all CPUs (cycles: the latest CPU clock). */
   instructions: number;
   cycles: number;
   exceptions: Record<string, number>;
   tlbRefills: number;
   translationCacheFlushes: number;
+  cpus: CpuStats[];
+  nodes: NodeStats[];
 }
 
 export class Machine {
   readonly bus: Bus;
+  /** CPU 0 (the boot CPU). */
   readonly cpu: Cpu;
+  readonly cpus: Cpu[];
+  readonly nodes: number;
+  readonly cpusPerNode: number;
+  readonly memPerNode: number;
+  readonly quantum: number;
+  readonly nodeController: NodeController;
   readonly board: MaltaBoard;
   readonly disk: VirtioBlk | null;
   image: ElfImage | null = null;
@@ -58,8 +104,43 @@ export class Machine {
   private haltDetail = '';
 
   constructor(opts: MachineOptions) {
-    this.bus = new Bus(opts.memBytes);
-    this.cpu = new Cpu(this.bus, opts);
+    const nodes = opts.nodes ?? 1;
+    const cpn = opts.cpusPerNode ?? 1;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64) throw new RangeError(`nodes must be 1..64, got ${nodes}`);
+    if (!Number.isInteger(cpn) || cpn < 1 || nodes * cpn > 32) throw new RangeError(`cpus-per-node must be >= 1 with at most 32 CPUs in all, got ${nodes} x ${cpn}`);
+    const total = opts.memPerNode !== undefined ? opts.memPerNode * nodes : (opts.memBytes ?? 64 * 1024 * 1024);
+    const perNode = total / nodes;
+    if (!Number.isInteger(perNode) || perNode % 4096 !== 0 || perNode <= 0) {
+      throw new RangeError(`memory per node must be a positive multiple of 4 KiB, got ${total} bytes over ${nodes} nodes`);
+    }
+    this.nodes = nodes;
+    this.cpusPerNode = cpn;
+    this.memPerNode = perNode;
+    this.quantum = opts.quantum ?? 1000;
+    if (!Number.isInteger(this.quantum) || this.quantum < 1) throw new RangeError(`quantum must be a positive integer, got ${this.quantum}`);
+    this.bus = new Bus(total);
+    this.cpus = [];
+    for (let i = 0; i < nodes * cpn; i++) {
+      const c = new Cpu(this.bus, { ...opts, cpuNum: i, node: Math.floor(i / cpn) });
+      c.running = i === 0; // secondaries wait in reset for the node controller's START
+      this.cpus.push(c);
+    }
+    for (const c of this.cpus) c.peers = this.cpus;
+    this.cpu = this.cpus[0];
+    this.nodeController = new NodeController({
+      ncpus: this.cpus.length,
+      nnodes: nodes,
+      cpusPerNode: cpn,
+      memPerNode: perNode,
+      ramSize: total,
+      currentCpu: () => this.bus.currentCpu,
+      setIpi: (c, level) => this.cpus[c].setIrq(IPI_IP, level),
+      ipiPending: (c) => (this.cpus[c].cp0.cause & (1 << (8 + IPI_IP))) !== 0,
+      startCpu: (c, pc, sp, arg) => this.startCpu(c, pc, sp, arg),
+      running: (c) => this.cpus[c].running,
+      cycles: (c) => this.cpus[c].now(),
+    });
+    this.bus.map(NODECTL_BASE, NODECTL_SIZE, this.nodeController);
     this.board = attachMalta(this.bus, {
       out: opts.out,
       onHalt: (code, reason) => {
@@ -67,7 +148,7 @@ export class Machine {
         this.halted = true;
         this.exitCode = code;
         this.haltDetail = reason;
-        this.cpu.sig |= 2; // SIG_END: leave the interpreter after this instruction
+        this.cpus[this.bus.currentCpu].sig |= 2; // SIG_END: leave the interpreter after this instruction
       },
     });
     this.disk = opts.disk ? attachVirtioBlk(this.bus, opts.disk, (ip, level) => this.cpu.setIrq(ip, level)) : null;
@@ -95,52 +176,128 @@ export class Machine {
     this.image = img;
   }
 
-  /** Run until the guest halts, the instruction limit is reached, or the CPU sleeps forever. */
+  /** Start secondary CPU `c` (node controller START): boot state at `pc`, now. */
+  private startCpu(c: number, pc: number, sp: number, arg: number): void {
+    const cpu = this.cpus[c];
+    const starter = this.cpus[this.bus.currentCpu];
+    cpu.cycles = starter.now();
+    cpu.sleptCycles = cpu.cycles; // time in reset is not instructions
+    cpu.reset();
+    cpu.cp0.status = ST_BEV;
+    cpu.r[29] = sp | 0;
+    cpu.r[4] = arg | 0;
+    cpu.r[5] = c;
+    cpu.setPC(pc);
+    cpu.running = true;
+    starter.sig |= 2; // end the starter's batch so the new CPU joins this round in order
+  }
+
+  /** Run until the guest halts, the instruction limit is reached, or every CPU sleeps forever. */
   run(opts: RunOptions = {}): RunResult {
-    const cpu = this.cpu;
+    const cpus = this.cpus;
     const limit = opts.maxInstructions && opts.maxInstructions > 0 ? opts.maxInstructions : Infinity;
     const every = opts.progressEvery ?? 50_000_000;
-    const stop = (): boolean => this.halted || cpu.fatal !== null;
+    let fatal: string | null = null;
+    const stop = (): boolean => this.halted || fatal !== null;
+    const single = cpus.length === 1;
+    const round = single ? 4_000_000 : this.quantum;
     let nextProgress = every;
+    let roundEnd = Math.max(...cpus.map((c) => c.cycles));
     while (!this.halted) {
-      if (cpu.fatal !== null) return this.result('fault', cpu.fatal);
       const done = this.instructions();
       if (done >= limit) return this.result('limit', `instruction limit ${limit} reached`);
-      const chunk = Math.min(limit - done, 4_000_000);
-      cpu.step(chunk, stop);
-      if (cpu.waiting && !this.halted && !cpu.interruptPending()) {
-        const s = cpu.cp0.status;
-        if ((s & 1) === 0 || (s & 6) !== 0 || (s & 0xff00) === 0) {
-          return this.result('deadlock', 'the CPU executed WAIT with interrupts disabled or masked: nothing can wake it');
+      roundEnd += Math.min(round, Math.max(1, limit - done));
+      let asleep = true;
+      for (const cpu of cpus) {
+        if (!cpu.running) continue;
+        const budget = roundEnd - cpu.cycles;
+        if (budget > 0) {
+          this.bus.currentCpu = cpu.id;
+          cpu.step(budget, stop);
         }
+        if (cpu.fatal !== null) fatal = `CPU ${cpu.id}: ${cpu.fatal}`;
+        if (this.halted || fatal !== null) break;
+        if (!this.sleepsForever(cpu)) asleep = false;
+      }
+      if (fatal !== null) return this.result('fault', single ? fatal.replace(/^CPU 0: /, '') : fatal);
+      if (this.halted) break;
+      if (asleep) {
+        return this.result('deadlock', 'every CPU executed WAIT with interrupts disabled or masked: nothing can wake them');
       }
       if (opts.onProgress && this.instructions() >= nextProgress) {
-        opts.onProgress(this.instructions(), cpu.cycles);
+        opts.onProgress(this.instructions(), this.cpu.cycles);
         nextProgress = this.instructions() + every;
       }
     }
     return this.result('halt', this.haltDetail);
   }
 
-  /** Instructions executed (cycles minus time asleep in WAIT). */
+  /** A CPU in WAIT that no interrupt can wake (IE off, EXL/ERL set, or every line masked). */
+  private sleepsForever(cpu: Cpu): boolean {
+    if (!cpu.waiting || cpu.interruptPending()) return false;
+    const s = cpu.cp0.status;
+    return (s & 1) === 0 || (s & 6) !== 0 || (s & 0xff00) === 0;
+  }
+
+  /** Instructions executed by all CPUs (cycles minus time asleep in WAIT or in reset). */
   instructions(): number {
-    return this.cpu.cycles - this.cpu.sleptCycles;
+    let n = 0;
+    for (const c of this.cpus) n += c.cycles - c.sleptCycles;
+    return n;
   }
 
   private result(reason: StopReason, detail: string): RunResult {
-    return { reason, exitCode: this.exitCode, detail, instructions: this.instructions(), cycles: this.cpu.cycles };
+    return { reason, exitCode: this.exitCode, detail, instructions: this.instructions(), cycles: Math.max(...this.cpus.map((c) => c.cycles)) };
   }
 
   stats(): MachineStats {
     const exceptions: Record<string, number> = {};
-    const c = this.cpu.excCount;
-    for (let i = 0; i < 32; i++) if (c[i] > 0) exceptions[EXC_NAMES[i]] = c[i];
+    const perCpu: CpuStats[] = [];
+    let refills = 0, flushes = 0;
+    for (const cpu of this.cpus) {
+      const ex: Record<string, number> = {};
+      for (let i = 0; i < 32; i++) {
+        const n = cpu.excCount[i];
+        if (n > 0) { ex[EXC_NAMES[i]] = n; exceptions[EXC_NAMES[i]] = (exceptions[EXC_NAMES[i]] ?? 0) + n; }
+      }
+      refills += cpu.tlbRefills;
+      flushes += cpu.tc.flushes;
+      perCpu.push({
+        cpu: cpu.id, node: cpu.node, started: cpu.running || cpu.cycles > 0,
+        instructions: cpu.cycles - cpu.sleptCycles, cycles: cpu.cycles, exceptions: ex, tlbRefills: cpu.tlbRefills,
+      });
+    }
+    const nodes: NodeStats[] = [];
+    for (let n = 0; n < this.nodes; n++) {
+      const first = n * this.memPerNode;
+      nodes.push({
+        node: n,
+        cpus: perCpu.filter((c) => c.node === n).map((c) => c.cpu),
+        memBytes: this.memPerNode,
+        physRanges: this.physRanges(first, first + this.memPerNode),
+      });
+    }
     return {
       instructions: this.instructions(),
-      cycles: this.cpu.cycles,
+      cycles: Math.max(...this.cpus.map((c) => c.cycles)),
       exceptions,
-      tlbRefills: this.cpu.tlbRefills,
-      translationCacheFlushes: this.cpu.tc.flushes,
+      tlbRefills: refills,
+      translationCacheFlushes: flushes,
+      cpus: perCpu,
+      nodes,
     };
+  }
+
+  /** Physical address ranges ("0x00000000-0x03ffffff") of RAM offsets [from, to). */
+  private physRanges(from: number, to: number): string[] {
+    const out: string[] = [];
+    const hex = (n: number): string => '0x' + n.toString(16).padStart(8, '0');
+    const low = Math.min(to, this.bus.lowSize);
+    if (from < low) out.push(`${hex(from)}-${hex(low - 1)}`);
+    if (to > this.bus.lowSize) {
+      const a = Math.max(from, this.bus.lowSize);
+      out.push(`${hex(this.bus.physOfRam(a))}-${hex(this.bus.physOfRam(to - 1))}`);
+    }
+    return out;
   }
 }

@@ -52,6 +52,15 @@ export class TranslationCache {
     }
   }
 
+  /** Drop every store translation that points into the RAM page containing offset `off`. */
+  dropWritesToRamPage(off: number): void {
+    const page = off - (off % 4096);
+    for (let i = 0; i < TC_SIZE; i++) {
+      const t = this.wtag[i];
+      if (t !== TC_INVALID && ((t + this.wadd[i]) | 0) === page) this.wtag[i] = TC_INVALID;
+    }
+  }
+
   /** Enter a RAM page: virtual page `va` maps RAM offset `pa` (a typed-array byte index). */
   fillRead(va: number, pa: number): void {
     const i = (va >>> 12) & TC_MASK;

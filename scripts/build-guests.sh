@@ -4,6 +4,7 @@
 #   guests/demo/demo.c     -> guests/demo/demo.elf
 #   guests/tests/NAME.S    -> guests/tests/NAME.elf
 #   guests/trace/NAME.c    -> guests/trace/NAME.elf (with NAME.S beside it, if any)
+#   guests/smp/NAME.c      -> guests/smp/NAME.elf (multiprocessor tests)
 #   perf/images/NAME.c     -> perf/images/NAME.elf
 # each linked with guests/lib (crt0, console, printf, exit, test support).
 #
@@ -88,7 +89,7 @@ rm -f "$obj/libguest.a"
 
 # image list: source -> elf
 images=()
-for s in guests/demo/demo.c guests/tests/*.S guests/trace/*.c perf/images/*.c; do
+for s in guests/demo/demo.c guests/tests/*.S guests/smp/*.c guests/trace/*.c perf/images/*.c; do
 	[ -e "$s" ] && images+=("$s")
 done
 

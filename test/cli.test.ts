@@ -133,7 +133,7 @@ describe('disco run', () => {
   }
 
   it('refuses bad option values', () => {
-    for (const args of [['--mem', 'lots'], ['--mem', '512M'], ['--mem', '1000'], ['--tlb-entries', '65'], ['-n', 'x']]) {
+    for (const args of [['--mem', 'lots'], ['--mem', '4G'], ['--mem', '1000'], ['--tlb-entries', '65'], ['-n', 'x']]) {
       const r = disco('run', ...args, join(root, 'guests/demo/demo.elf'));
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.err, args.join(' ')).toMatch(/error|disco:/);

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Machine, type RunResult } from '../cpu/machine.ts';
 import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
+import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 
 /** Exit codes of `disco run` that are not the guest's own. */
 export const EXIT_ERROR = 1;
@@ -18,12 +19,9 @@ class CliError extends Error {}
 
 /** Parse a memory size: 64M, 64MiB, 65536K, 1G, 0x4000000 or plain bytes. */
 export function parseSize(text: string): number {
-  const m = /^\s*(0x[0-9a-f]+|\d+)\s*([kmg]?)(i?b)?\s*$/i.exec(text);
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a size (examples: 64M, 128MiB, 0x4000000)`);
-  const base = Number(m[1]);
-  const unit = m[2].toLowerCase();
-  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : unit === 'g' ? 1024 * 1024 * 1024 : 1;
-  return base * mult;
+  const n = parseSizeText(text);
+  if (n === null) throw new InvalidArgumentError(`"${text}" is not a size (examples: 64M, 128MiB, 0x4000000)`);
+  return n;
 }
 
 function parseCount(text: string): number {
@@ -61,10 +59,15 @@ class ConsoleSink {
 }
 
 interface RunCliOptions {
-  mem: number;
+  mem?: number;
+  machine?: string;
+  nodes?: number;
+  cpusPerNode?: number;
+  memPerNode?: number;
+  quantum?: number;
   maxInstructions?: number;
   stats?: string | boolean;
-  tlbEntries: number;
+  tlbEntries?: number;
   cmdline: string;
   progress?: boolean;
   disk?: string;
@@ -87,6 +90,41 @@ function readDisk(file: string): Uint8Array {
   }
 }
 
+/** Defaults, then the machine file, then command-line options. */
+function machineConfig(opts: RunCliOptions): MachineConfig {
+  let cfg: MachineConfig = DEFAULT_CONFIG;
+  if (opts.machine !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.machine, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CliError(`--machine ${opts.machine}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`}`);
+    }
+    cfg = parseMachineFile(text, opts.machine);
+  }
+  cfg = { ...cfg, timing: { ...cfg.timing } };
+  if (opts.nodes !== undefined) cfg.nodes = opts.nodes;
+  if (opts.cpusPerNode !== undefined) cfg.cpusPerNode = opts.cpusPerNode;
+  if (opts.memPerNode !== undefined) cfg.memPerNode = opts.memPerNode;
+  if (opts.mem !== undefined) {
+    if (opts.memPerNode !== undefined) throw new CliError('give either --mem (total) or --mem-per-node, not both');
+    if (opts.mem % (4096 * cfg.nodes) !== 0) throw new CliError(`--mem ${opts.mem}: must split into whole 4 KiB pages over ${cfg.nodes} node(s)`);
+    cfg.memPerNode = opts.mem / cfg.nodes;
+  } else if (opts.memPerNode === undefined && opts.machine === undefined && cfg.nodes > 1) {
+    cfg.memPerNode = DEFAULT_CONFIG.memPerNode; // 64M per node unless told otherwise
+  }
+  if (opts.quantum !== undefined) cfg.quantum = opts.quantum;
+  if (opts.tlbEntries !== undefined) cfg.tlbEntries = opts.tlbEntries;
+  try {
+    validateConfig(cfg);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message.replace(/^memPerNode/, '--mem/--mem-per-node').replace(/^cpusPerNode/, '--cpus-per-node'));
+    throw e;
+  }
+  return cfg;
+}
+
 function runCommand(image: string, opts: RunCliOptions): number {
   let bytes: Uint8Array;
   try {
@@ -99,7 +137,8 @@ function runCommand(image: string, opts: RunCliOptions): number {
   }
   const sink = new ConsoleSink();
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
-  const m = new Machine({ memBytes: opts.mem, tlbEntries: opts.tlbEntries, out: sink.put, disk });
+  const cfg = machineConfig(opts);
+  const m = new Machine({ ...cfg, out: sink.put, disk });
   m.load(bytes, image, opts.cmdline);
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
@@ -160,10 +199,15 @@ export function buildProgram(): Command {
     .command('run')
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
     .argument('<image>', 'ELF32 little-endian MIPS image')
-    .option('-m, --mem <size>', 'guest RAM, at most 256M', parseSize, 64 * 1024 * 1024)
+    .option('-m, --mem <size>', 'total guest RAM (default 64M; 256M below the I/O hole, the rest at 0x20000000; at most 2G)', parseSize)
+    .option('--machine <file>', 'JSON machine file (topology, memory, timing); options below override it')
+    .option('--nodes <n>', 'NUMA nodes (default 1)', parseIntOpt('--nodes', 1, 64))
+    .option('--cpus-per-node <n>', 'CPUs per node (default 1; at most 32 CPUs in all)', parseIntOpt('--cpus-per-node', 1, 32))
+    .option('--mem-per-node <size>', 'memory per node (default 64M; total = nodes x this)', parseSize)
+    .option('--quantum <cycles>', 'cycles each CPU runs per interleaving round (default 1000)', parseIntOpt('--quantum', 1, 1 << 30))
     .option('-n, --max-instructions <count>', 'stop a guest that has not halted after this many instructions (exit code 124)', parseCount)
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
-    .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize)', parseIntOpt('--tlb-entries', 1, 64), 64)
+    .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize; default 64)', parseIntOpt('--tlb-entries', 1, 64))
     .option('--cmdline <text>', 'kernel command line passed in argv[1] (YAMON style)', '')
     .option('--disk <file>', 'disk image for the virtio-mmio block device at 0x1E400000 (IP3); guest writes stay in memory')
     .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
@@ -188,7 +232,7 @@ export function main(argv: string[]): void {
   try {
     program.parse(argv);
   } catch (e) {
-    const known = e instanceof CliError || e instanceof LoadError || e instanceof BusConfigError || e instanceof RangeError;
+    const known = e instanceof CliError || e instanceof LoadError || e instanceof BusConfigError || e instanceof ConfigError || e instanceof RangeError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`${chalk.red('disco:')} ${known ? msg : `internal error: ${msg}`}\n`);
     if (!known || process.env.DISCO_DEBUG) {
