@@ -11,7 +11,7 @@
 //       "l1i": { "size": "32K", "assoc": 2 }, "l1d": { "size": "32K", "assoc": 2 },
 //       "l2": { "size": "1M", "assoc": 2 }, "lineBytes": 128,
 //       "l2HitCycles": 10, "upgradeNs": 0, "exceptionCycles": 10,
-//       "missSampling": 1, "hotPageThreshold": 0
+//       "missSampling": 1, "hotPageThreshold": 0, "uniform": false
 //     }
 //   }
 
@@ -46,6 +46,8 @@ export interface TimingConfig {
   missSampling: number;
   /** Notify the monitor when a page's counter for a node reaches this (0 = never). */
   hotPageThreshold: number;
+  /** Ideal uniform-memory machine: every miss costs localNs wherever the line lives. */
+  uniform: boolean;
 }
 
 export interface MachineConfig {
@@ -72,6 +74,7 @@ export const DEFAULT_TIMING: TimingConfig = {
   exceptionCycles: 10,
   missSampling: 1,
   hotPageThreshold: 0,
+  uniform: false,
 };
 
 export const DEFAULT_CONFIG: MachineConfig = {
@@ -150,7 +153,7 @@ export function configFromJson(json: Json, base: MachineConfig = DEFAULT_CONFIG)
     memPerNode = size(o.mem, 'mem', nodes * base.memPerNode) / nodes;
   }
   const t = obj(o.timing, 'timing');
-  checkKeys(t, ['enabled', 'clockMHz', 'localNs', 'remoteNs', 'l1i', 'l1d', 'l2', 'lineBytes', 'l2HitCycles', 'exceptionCycles', 'missSampling', 'hotPageThreshold'], 'timing.');
+  checkKeys(t, ['enabled', 'clockMHz', 'localNs', 'remoteNs', 'l1i', 'l1d', 'l2', 'lineBytes', 'l2HitCycles', 'exceptionCycles', 'missSampling', 'hotPageThreshold', 'uniform'], 'timing.');
   const bt = base.timing;
   const timing: TimingConfig = {
     enabled: bool(t.enabled, 'timing.enabled', bt.enabled),
@@ -165,6 +168,7 @@ export function configFromJson(json: Json, base: MachineConfig = DEFAULT_CONFIG)
     exceptionCycles: int(t.exceptionCycles, 'timing.exceptionCycles', 0, 1 << 20, bt.exceptionCycles),
     missSampling: int(t.missSampling, 'timing.missSampling', 1, 1 << 20, bt.missSampling),
     hotPageThreshold: int(t.hotPageThreshold, 'timing.hotPageThreshold', 0, 0x7fffffff, bt.hotPageThreshold),
+    uniform: bool(t.uniform, 'timing.uniform', bt.uniform),
   };
   const cfg: MachineConfig = {
     nodes,

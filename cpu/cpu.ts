@@ -24,6 +24,7 @@ import {
 } from './cp0.ts';
 import { Tlb, TLB_MISS } from './tlb.ts';
 import { TranslationCache, TC_INVALID, TC_MASK } from './tcache.ts';
+import type { MemorySystem } from './numa.ts';
 
 /** this.sig bits: why a slow path wants the loop's attention. */
 export const SIG_TRAP = 1; // pc was redirected (exception or eret): reload pc from this.pc
@@ -85,6 +86,14 @@ export class Cpu {
   cycles = 0;
   /** Cycles spent asleep in WAIT (cycles - sleptCycles = instructions executed). */
   sleptCycles = 0;
+  /** The timing mode's memory system, or null in the functional mode. */
+  mem: MemorySystem | null = null;
+  /** Stall cycles charged by the memory system and exceptions during the current batch. */
+  stall = 0;
+  /** Instructions retired. */
+  instret = 0;
+  /** Loads and stores executed (every one, fast path included). */
+  dataAccesses = 0;
   /** Exceptions taken, by ExcCode. */
   readonly excCount = new Float64Array(32);
   /** TLB refill exceptions taken (no matching entry), a subset of TLBL/TLBS. */
@@ -206,7 +215,9 @@ export class Cpu {
       }
       const n = Math.min(end - this.cycles, this.nextTimer - this.cycles, this.nds !== 0 ? 1 : 0x40000000);
       const done = this.run(n);
-      this.cycles += done;
+      this.cycles += done + this.stall;
+      this.instret += done;
+      this.stall = 0;
       if (this.timerDirty) {
         // Count or Compare was written: the next match moves.
         this.timerDirty = false;
@@ -222,7 +233,7 @@ export class Cpu {
    * of the batch plus the instructions run so far in it (the current one included).
    */
   now(): number {
-    return this.cycles + (this.batchN - this.left);
+    return this.cycles + (this.batchN - this.left) + this.stall;
   }
 
   /** Recompute the timer after Count/Compare were changed from outside the interpreter. */
@@ -247,14 +258,19 @@ export class Cpu {
     // Code window: the fetch translation of the current page, kept in locals.
     let cpage = TC_INVALID, cadd = 0;
     let w = 0, curpc = 0, ds = 0, va = 0, idx = 0, v = 0, t = 0, a = 0, b = 0;
+    // Granule of the translation cache (a page, or a cache line in the timing mode) and the
+    // tag masks that fold alignment into the compare: byte, halfword, word.
+    const gs = tc.shift;
+    const mB = -(1 << gs), mH = mB | 1, mW = mB | 3;
+    let dacc = 0; // data accesses (loads and stores), for cache statistics
 
     while (left > 0) {
       left--;
-      if ((pc & -4093) === cpage) {
+      if ((pc & mW) === cpage) {
         w = ram32[((pc + cadd) | 0) >> 2];
       } else {
-        idx = (pc >>> 12) & TC_MASK;
-        if (xtag[idx] === (pc & -4093)) {
+        idx = (pc >>> gs) & TC_MASK;
+        if (xtag[idx] === (pc & mW)) {
           cpage = xtag[idx];
           cadd = xadd[idx];
           w = ram32[((pc + cadd) | 0) >> 2];
@@ -464,38 +480,38 @@ export class Cpu {
 
         // Loads: fast path = tag hit (alignment folded into the compare), else slow path.
         case 0x20: // lb
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (rtag[idx] === (va & -4096)) v = ram8[(va + radd[idx]) | 0];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (rtag[idx] === (va & mB)) v = ram8[(va + radd[idx]) | 0];
           else { this.left = left; v = this.loadSlow(va, 1, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = (v << 24) >> 24;
           break;
         case 0x24: // lbu
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (rtag[idx] === (va & -4096)) v = ram8[(va + radd[idx]) | 0];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (rtag[idx] === (va & mB)) v = ram8[(va + radd[idx]) | 0];
           else { this.left = left; v = this.loadSlow(va, 1, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x21: // lh
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (rtag[idx] === (va & -4095)) v = ram16[((va + radd[idx]) | 0) >> 1];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (rtag[idx] === (va & mH)) v = ram16[((va + radd[idx]) | 0) >> 1];
           else { this.left = left; v = this.loadSlow(va, 2, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = (v << 16) >> 16;
           break;
         case 0x25: // lhu
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (rtag[idx] === (va & -4095)) v = ram16[((va + radd[idx]) | 0) >> 1];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (rtag[idx] === (va & mH)) v = ram16[((va + radd[idx]) | 0) >> 1];
           else { this.left = left; v = this.loadSlow(va, 2, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x23: // lw
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (rtag[idx] === (va & -4093)) v = ram32[((va + radd[idx]) | 0) >> 2];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (rtag[idx] === (va & mW)) v = ram32[((va + radd[idx]) | 0) >> 2];
           else { this.left = left; v = this.loadSlow(va, 4, curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           r[(w >>> 16) & 31] = v;
           break;
         case 0x22: // lwl: merge the word's high-order bytes (little-endian, Vol. II LWL)
         case 0x26: // lwr
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
           this.left = left; v = this.loadAlignedWord(va, curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
           t = (w >>> 16) & 31;
@@ -503,7 +519,7 @@ export class Cpu {
           else { a = (va & 3) << 3; r[t] = (v >>> a) | (r[t] & ~(-1 >>> a)); }
           break;
         case 0x30: // ll
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
           this.left = left; v = this.loadLinked(va, curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
           r[(w >>> 16) & 31] = v;
@@ -511,28 +527,28 @@ export class Cpu {
 
         // Stores.
         case 0x28: // sb
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (wtag[idx] === (va & -4096)) ram8[(va + wadd[idx]) | 0] = r[(w >>> 16) & 31];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (wtag[idx] === (va & mB)) ram8[(va + wadd[idx]) | 0] = r[(w >>> 16) & 31];
           else { this.left = left; this.storeSlow(va, 1, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           break;
         case 0x29: // sh
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (wtag[idx] === (va & -4095)) ram16[((va + wadd[idx]) | 0) >> 1] = r[(w >>> 16) & 31];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (wtag[idx] === (va & mH)) ram16[((va + wadd[idx]) | 0) >> 1] = r[(w >>> 16) & 31];
           else { this.left = left; this.storeSlow(va, 2, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           break;
         case 0x2b: // sw
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> 12) & TC_MASK;
-          if (wtag[idx] === (va & -4093)) ram32[((va + wadd[idx]) | 0) >> 2] = r[(w >>> 16) & 31];
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0; idx = (va >>> gs) & TC_MASK;
+          if (wtag[idx] === (va & mW)) ram32[((va + wadd[idx]) | 0) >> 2] = r[(w >>> 16) & 31];
           else { this.left = left; this.storeSlow(va, 4, r[(w >>> 16) & 31], curpc, ds); if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; } }
           break;
         case 0x2a: // swl
         case 0x2e: // swr
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
           this.left = left; this.storePartial(w >>> 26, va, r[(w >>> 16) & 31], curpc, ds);
           if (this.sig !== 0) { if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; } this.sig = 0; n -= left; left = 0; }
           break;
         case 0x38: // sc: store only while the link holds; rt = success (PRA: LLbit)
-          va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
+          dacc++; va = (r[(w >>> 21) & 31] + ((w << 16) >> 16)) | 0;
           t = (w >>> 16) & 31;
           if (this.llbit !== 0) {
             this.left = left; this.storeSlow(va, 4, r[t], curpc, ds);
@@ -565,6 +581,7 @@ export class Cpu {
     r[0] = 0;
     this.left = 0;
     this.batchN = 0;
+    this.dataAccesses += dacc;
     return n - left;
   }
 
@@ -578,14 +595,16 @@ export class Cpu {
     const mode = (st & (ST_EXL | ST_ERL)) !== 0 ? 0 : (st >>> 3) & 3;
     const u = va >>> 0;
     let mapped = false;
+    let uncached = false;
     let pa = 0;
     if (u < 0x80000000) {
       // kuseg: mapped, except unmapped and uncached while ERL = 1 (PRA 4.5.2).
-      if ((st & ST_ERL) !== 0) pa = u; else mapped = true;
+      if ((st & ST_ERL) !== 0) { pa = u; uncached = true; } else mapped = true;
     } else if (u < 0xc0000000) {
       // kseg0 / kseg1: kernel only, unmapped (PRA 4.5).
       if (mode !== 0) return this.addressError(va, acc, pc, ds);
       pa = u & 0x1fffffff;
+      uncached = u >= 0xa0000000;
     } else if (u < 0xe0000000) {
       // ksseg (sseg): kernel and supervisor, mapped.
       if (mode === 2 || mode === 3) return this.addressError(va, acc, pc, ds);
@@ -613,15 +632,24 @@ export class Cpu {
         this.raiseTlb(EXC_MOD, va, false, pc, ds, acc);
         return -1;
       }
+      uncached = ((lo >>> 3) & 7) === 2;
       const base = ((lo >>> 6) & 0xffffff) * 4096;
       pa = base - (base % pageBytes) + (va & (pageBytes - 1));
     }
-    // Only RAM pages enter the translation cache: MMIO must always reach the slow path.
+    // Only RAM enters the translation cache: MMIO must always reach the slow path. Store
+    // translations stay out while another CPU holds an LL/SC link on the page.
     const off = this.bus.ramOffset(pa);
     if (off >= 0) {
-      if (acc === ACC_LOAD) this.tc.fillRead(va, off);
-      else if (acc === ACC_STORE) { if (this.peers.length === 1 || !this.peerLinkedPage(pa)) this.tc.fillWrite(va, off); }
-      else this.tc.fillFetch(va, off);
+      const fill = acc !== ACC_STORE || this.peers.length === 1 || !this.peerLinkedPage(pa);
+      if (this.mem !== null) {
+        // Timing mode: the cache hierarchy decides the cost and fills the line-sized entry.
+        // kseg1 and TLB pages with C = 2 are uncached; kseg0 is always cached (K0 not modelled).
+        this.stall += this.mem.access(this.id, off, va, acc, !uncached, fill);
+      } else if (fill) {
+        if (acc === ACC_LOAD) this.tc.fillRead(va, off);
+        else if (acc === ACC_STORE) this.tc.fillWrite(va, off);
+        else this.tc.fillFetch(va, off);
+      }
     }
     return pa;
   }
@@ -896,6 +924,7 @@ export class Cpu {
    */
   raise(code: number, pc: number, ds: number, refill: boolean): void {
     this.excCount[code]++;
+    if (this.mem !== null) this.stall += this.mem.cfg.exceptionCycles;
     if (this.observer !== null) this.observer.onException(this, code, pc, ds !== 0, refill);
     if (this.trapHandler !== null && this.trapHandler.onException(this, code, pc, ds !== 0, refill)) {
       this.sig |= SIG_TRAP;

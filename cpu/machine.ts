@@ -15,6 +15,7 @@ import { BOOT_STACK_TOP, loadElf, parseElf, writeBootArgs, type ElfImage } from 
 import { ST_BEV } from './cp0.ts';
 import { attachMalta, type MaltaBoard } from './malta.ts';
 import type { TimingConfig } from './config.ts';
+import { MemorySystem } from './numa.ts';
 import { IPI_IP, NODECTL_BASE, NODECTL_SIZE, NodeController } from './nodectl.ts';
 import { attachVirtioBlk, type VirtioBlk } from './virtio_blk.ts';
 
@@ -65,6 +66,12 @@ export interface CpuStats {
   cycles: number;
   exceptions: Record<string, number>;
   tlbRefills: number;
+  /** Loads and stores executed. */
+  dataAccesses: number;
+  /** Timing mode only: simulated time of this CPU's clock. */
+  simulatedNs?: number;
+  /** Timing mode only: cache figures (hits = accesses - misses; misses by the line's home). */
+  cache?: Record<string, number>;
 }
 
 export interface NodeStats {
@@ -73,12 +80,19 @@ export interface NodeStats {
   memBytes: number;
   /** Physical address ranges of the node's memory. */
   physRanges: string[];
+  /** Timing mode only: bytes of this node's memory that were used, and the misses it served. */
+  memInUseBytes?: number;
+  missesServedLocal?: number;
+  missesServedRemote?: number;
 }
 
 export interface MachineStats {
   /** Totals over all CPUs (cycles: the latest CPU clock). */
   instructions: number;
   cycles: number;
+  /** Timing mode: simulated time (the latest CPU clock) in nanoseconds; null otherwise. */
+  simulatedNs: number | null;
+  mode: 'functional' | 'timing';
   exceptions: Record<string, number>;
   tlbRefills: number;
   translationCacheFlushes: number;
@@ -96,6 +110,8 @@ export class Machine {
   readonly memPerNode: number;
   readonly quantum: number;
   readonly nodeController: NodeController;
+  /** The timing mode's caches and directory, or null in the functional mode. */
+  readonly mem: MemorySystem | null;
   readonly board: MaltaBoard;
   readonly disk: VirtioBlk | null;
   image: ElfImage | null = null;
@@ -127,6 +143,10 @@ export class Machine {
     }
     for (const c of this.cpus) c.peers = this.cpus;
     this.cpu = this.cpus[0];
+    this.mem = opts.timing?.enabled
+      ? new MemorySystem(opts.timing, total, nodes, perNode, this.cpus.map((c) => c.node), this.cpus.map((c) => c.tc))
+      : null;
+    for (const c of this.cpus) c.mem = this.mem;
     this.nodeController = new NodeController({
       ncpus: this.cpus.length,
       nnodes: nodes,
@@ -242,7 +262,7 @@ export class Machine {
   /** Instructions executed by all CPUs (cycles minus time asleep in WAIT or in reset). */
   instructions(): number {
     let n = 0;
-    for (const c of this.cpus) n += c.cycles - c.sleptCycles;
+    for (const c of this.cpus) n += c.instret;
     return n;
   }
 
@@ -264,8 +284,23 @@ export class Machine {
       flushes += cpu.tc.flushes;
       perCpu.push({
         cpu: cpu.id, node: cpu.node, started: cpu.running || cpu.cycles > 0,
-        instructions: cpu.cycles - cpu.sleptCycles, cycles: cpu.cycles, exceptions: ex, tlbRefills: cpu.tlbRefills,
+        instructions: cpu.instret, cycles: cpu.cycles, exceptions: ex, tlbRefills: cpu.tlbRefills,
+        dataAccesses: cpu.dataAccesses,
       });
+      const m = this.mem;
+      if (m !== null) {
+        const k = m.counters[cpu.id];
+        const t = perCpu[perCpu.length - 1];
+        t.simulatedNs = Math.round((cpu.cycles * 1000) / m.cfg.clockMHz);
+        t.cache = {
+          l1iHits: cpu.instret - k.l1iMisses, l1iMisses: k.l1iMisses,
+          l1dHits: cpu.dataAccesses - k.l1dMisses, l1dMisses: k.l1dMisses,
+          l2Hits: k.l2Hits, l2Misses: k.localMisses + k.remoteMisses - k.upgrades,
+          localMisses: k.localMisses, remoteMisses: k.remoteMisses, upgrades: k.upgrades,
+          invalidationsSent: k.invalidationsSent, writebacks: k.writebacks, uncached: k.uncached,
+          stallCycles: k.stallCycles,
+        };
+      }
     }
     const nodes: NodeStats[] = [];
     for (let n = 0; n < this.nodes; n++) {
@@ -276,10 +311,18 @@ export class Machine {
         memBytes: this.memPerNode,
         physRanges: this.physRanges(first, first + this.memPerNode),
       });
+      if (this.mem !== null) {
+        const ns = nodes[nodes.length - 1];
+        ns.memInUseBytes = this.mem.memoryInUse()[n];
+        ns.missesServedLocal = this.mem.nodeLocal[n];
+        ns.missesServedRemote = this.mem.nodeRemote[n];
+      }
     }
     return {
       instructions: this.instructions(),
       cycles: Math.max(...this.cpus.map((c) => c.cycles)),
+      simulatedNs: this.mem === null ? null : Math.round((Math.max(...this.cpus.map((c) => c.cycles)) * 1000) / this.mem.cfg.clockMHz),
+      mode: this.mem === null ? 'functional' : 'timing',
       exceptions,
       tlbRefills: refills,
       translationCacheFlushes: flushes,

@@ -1,9 +1,10 @@
 // The host translation cache: the software fast path in front of the TLB (TinyEMU style).
 //
-// Three direct-mapped tables (load, store, fetch), indexed by virtual page number. An entry
-// holds the 4 KiB-aligned virtual address as its tag and the int32 addend that turns a virtual
+// Three direct-mapped tables (load, store, fetch), indexed by virtual granule number (the
+// granule is a 4 KiB page in the functional mode, a cache line in the timing mode; see
+// `shift`). An entry holds the granule-aligned virtual address as its tag and the int32 addend that turns a virtual
 // address into a RAM byte offset: offset = (va + add) | 0. The tag compare folds in alignment:
-// a load of size S compares tag against va & (0xFFFFF000 | (S-1)), so a misaligned address never
+// a load of size S compares tag against va & (granule mask | (S-1)), so a misaligned address never
 // hits and falls into the slow path, which raises the address error. Only RAM pages are
 // entered; MMIO, unmapped addresses and anything that must trap always miss.
 //
@@ -24,6 +25,12 @@ export class TranslationCache {
   readonly wadd = new Int32Array(TC_SIZE);
   readonly xtag = new Int32Array(TC_SIZE);
   readonly xadd = new Int32Array(TC_SIZE);
+  /**
+   * log2 of the granule an entry covers: 12 (a 4 KiB page) in the functional mode; the cache
+   * line size in the timing mode, where an entry exists only while the line is in the CPU's L1
+   * with the needed permission, so that a hit is an L1 hit and costs nothing extra.
+   */
+  shift = 12;
   /** Number of whole flushes (statistics). */
   flushes = 0;
 
@@ -38,14 +45,16 @@ export class TranslationCache {
     this.flushes++;
   }
 
-  /** Drop every cached page in virtual [va, va+bytes). Large ranges flush everything. */
+  /** Drop every cached granule in virtual [va, va+bytes). Large ranges flush everything. */
   flushRange(va: number, bytes: number): void {
-    const pages = bytes >>> 12;
-    if (pages >= TC_SIZE) { this.flush(); return; }
-    for (let p = 0; p < pages; p++) {
-      const v = (va + (p << 12)) | 0;
-      const i = (v >>> 12) & TC_MASK;
-      const t = v & ~0xfff;
+    const sh = this.shift;
+    const n = Math.ceil(bytes / (1 << sh));
+    if (n >= TC_SIZE) { this.flush(); return; }
+    const gmask = -(1 << sh);
+    for (let p = 0; p < n; p++) {
+      const v = (va + p * (1 << sh)) | 0;
+      const i = (v >>> sh) & TC_MASK;
+      const t = v & gmask;
       if (this.rtag[i] === t) this.rtag[i] = TC_INVALID;
       if (this.wtag[i] === t) this.wtag[i] = TC_INVALID;
       if (this.xtag[i] === t) this.xtag[i] = TC_INVALID;
@@ -57,24 +66,39 @@ export class TranslationCache {
     const page = off - (off % 4096);
     for (let i = 0; i < TC_SIZE; i++) {
       const t = this.wtag[i];
-      if (t !== TC_INVALID && ((t + this.wadd[i]) | 0) === page) this.wtag[i] = TC_INVALID;
+      if (t !== TC_INVALID && (((t + this.wadd[i]) | 0) & ~0xfff) === page) this.wtag[i] = TC_INVALID;
     }
   }
 
-  /** Enter a RAM page: virtual page `va` maps RAM offset `pa` (a typed-array byte index). */
-  fillRead(va: number, pa: number): void {
-    const i = (va >>> 12) & TC_MASK;
-    this.rtag[i] = va & ~0xfff;
-    this.radd[i] = ((pa & ~0xfff) - (va & ~0xfff)) | 0;
+  /**
+   * Enter a granule: virtual `va` maps RAM offset `off` (a typed-array byte index). Returns
+   * the entry's index (the timing model records it to drop the entry when the line leaves L1).
+   */
+  fillRead(va: number, off: number): number {
+    const sh = this.shift, g = -(1 << sh);
+    const i = (va >>> sh) & TC_MASK;
+    this.rtag[i] = va & g;
+    this.radd[i] = ((off & g) - (va & g)) | 0;
+    return i;
   }
-  fillWrite(va: number, pa: number): void {
-    const i = (va >>> 12) & TC_MASK;
-    this.wtag[i] = va & ~0xfff;
-    this.wadd[i] = ((pa & ~0xfff) - (va & ~0xfff)) | 0;
+  fillWrite(va: number, off: number): number {
+    const sh = this.shift, g = -(1 << sh);
+    const i = (va >>> sh) & TC_MASK;
+    this.wtag[i] = va & g;
+    this.wadd[i] = ((off & g) - (va & g)) | 0;
+    return i;
   }
-  fillFetch(va: number, pa: number): void {
-    const i = (va >>> 12) & TC_MASK;
-    this.xtag[i] = va & ~0xfff;
-    this.xadd[i] = ((pa & ~0xfff) - (va & ~0xfff)) | 0;
+  fillFetch(va: number, off: number): number {
+    const sh = this.shift, g = -(1 << sh);
+    const i = (va >>> sh) & TC_MASK;
+    this.xtag[i] = va & g;
+    this.xadd[i] = ((off & g) - (va & g)) | 0;
+    return i;
+  }
+
+  /** RAM offset entry i of a table currently maps, or -1 if the entry is invalid. */
+  static target(tag: Int32Array, add: Int32Array, i: number): number {
+    const t = tag[i];
+    return t === TC_INVALID ? -1 : ((t + add[i]) | 0);
   }
 }
