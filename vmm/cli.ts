@@ -8,6 +8,7 @@ import { Machine, type RunResult } from '../cpu/machine.ts';
 import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
+import { traceCommand } from './trace/command.ts';
 
 /** Exit codes of `disco run` that are not the guest's own. */
 export const EXIT_ERROR = 1;
@@ -58,7 +59,8 @@ class ConsoleSink {
   }
 }
 
-interface RunCliOptions {
+/** The machine options `run` and `trace` share (addMachineOptions). */
+export interface MachineCliOptions {
   mem?: number;
   machine?: string;
   nodes?: number;
@@ -66,17 +68,38 @@ interface RunCliOptions {
   memPerNode?: number;
   quantum?: number;
   maxInstructions?: number;
-  stats?: string | boolean;
   tlbEntries?: number;
   cmdline: string;
   progress?: boolean;
   disk?: string;
 }
 
+interface RunCliOptions extends MachineCliOptions {
+  stats?: string | boolean;
+}
+
 function fmtCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
   return `${n}`;
+}
+
+/** The progress line for stderr (rewritten in place): instructions, simulated time, MIPS, `extra`. */
+function progressLine(insns: number, cycles: number, secs: number, extra = ''): string {
+  const text = `disco: ${fmtCount(insns)} instructions, ${fmtCount(cycles)} cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS${extra ? `, ${extra}` : ''}`;
+  return `\r${chalk.dim(text)}\x1b[K`;
+}
+
+/** The bytes of an image file, or a one-line CliError. */
+function readImage(image: string): Uint8Array {
+  try {
+    return readFileSync(image);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${image}: no such file`);
+    if (code === 'EISDIR') throw new CliError(`${image}: is a directory, not an ELF image`);
+    throw new CliError(`${image}: cannot read (${code ?? String(e)})`);
+  }
 }
 
 /** A disk image file, copied into memory: the guest's writes are never written back. */
@@ -126,15 +149,7 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
 }
 
 function runCommand(image: string, opts: RunCliOptions): number {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(image);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${image}: no such file`);
-    if (code === 'EISDIR') throw new CliError(`${image}: is a directory, not an ELF image`);
-    throw new CliError(`${image}: cannot read (${code ?? String(e)})`);
-  }
+  const bytes = readImage(image);
   const sink = new ConsoleSink();
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
@@ -145,12 +160,9 @@ function runCommand(image: string, opts: RunCliOptions): number {
   const res: RunResult = m.run({
     maxInstructions: opts.maxInstructions,
     progressEvery: 100_000_000,
-    onProgress: (insns) => {
+    onProgress: (insns, cycles) => {
       sink.flush();
-      if (showProgress) {
-        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-        process.stderr.write(`\r${chalk.dim(`disco: ${fmtCount(insns)} instructions, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
-      }
+      if (showProgress) process.stderr.write(progressLine(insns, cycles, Number(process.hrtime.bigint() - t0) / 1e9));
     },
   });
   sink.flush();
@@ -171,8 +183,13 @@ function runCommand(image: string, opts: RunCliOptions): number {
     if (typeof opts.stats === 'string') writeFileSync(opts.stats, json + '\n');
     else process.stderr.write(json + '\n');
   }
+  return stopStatus(res, opts.maxInstructions);
+}
+
+/** The exit status of a finished run; for stops that are not the guest's, a line on stderr. */
+function stopStatus(res: RunResult, maxInstructions?: number): number {
   if (res.reason === 'limit') {
-    process.stderr.write(`disco: the guest ran ${res.instructions} instructions without halting (--max-instructions ${opts.maxInstructions})\n`);
+    process.stderr.write(`disco: the guest ran ${res.instructions} instructions without halting (--max-instructions ${maxInstructions})\n`);
     return EXIT_LIMIT;
   }
   if (res.reason === 'deadlock') {
@@ -186,6 +203,26 @@ function runCommand(image: string, opts: RunCliOptions): number {
   return res.exitCode & 0xff;
 }
 
+/**
+ * The options that describe the machine and the run, shared by `run` and `trace tlb` so that
+ * both accept the same ones (MachineCliOptions).
+ */
+function addMachineOptions(cmd: Command): Command {
+  return cmd
+    .option('-m, --mem <size>', 'total guest RAM (default 64M; 256M below the I/O hole, the rest at 0x20000000; at most 2G)', parseSize)
+    .option('--machine <file>', 'JSON machine file (topology, memory, timing); options below override it')
+    .option('--nodes <n>', 'NUMA nodes (default 1)', parseIntOpt('--nodes', 1, 64))
+    .option('--cpus-per-node <n>', 'CPUs per node (default 1; at most 32 CPUs in all)', parseIntOpt('--cpus-per-node', 1, 32))
+    .option('--mem-per-node <size>', 'memory per node (default 64M; total = nodes x this)', parseSize)
+    .option('--quantum <cycles>', 'cycles each CPU runs per interleaving round (default 1000)', parseIntOpt('--quantum', 1, 1 << 30))
+    .option('-n, --max-instructions <count>', 'stop a guest that has not halted after this many instructions (exit code 124)', parseCount)
+    .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize; default 64)', parseIntOpt('--tlb-entries', 1, 64))
+    .option('--cmdline <text>', 'kernel command line passed in argv[1] (YAMON style)', '')
+    .option('--disk <file>', 'disk image for the virtio-mmio block device at 0x1E400000 (IP3); guest writes stay in memory')
+    .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show the progress line');
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -195,23 +232,11 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(chalk.red(str)) });
 
-  program
+  addMachineOptions(program
     .command('run')
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
-    .argument('<image>', 'ELF32 little-endian MIPS image')
-    .option('-m, --mem <size>', 'total guest RAM (default 64M; 256M below the I/O hole, the rest at 0x20000000; at most 2G)', parseSize)
-    .option('--machine <file>', 'JSON machine file (topology, memory, timing); options below override it')
-    .option('--nodes <n>', 'NUMA nodes (default 1)', parseIntOpt('--nodes', 1, 64))
-    .option('--cpus-per-node <n>', 'CPUs per node (default 1; at most 32 CPUs in all)', parseIntOpt('--cpus-per-node', 1, 32))
-    .option('--mem-per-node <size>', 'memory per node (default 64M; total = nodes x this)', parseSize)
-    .option('--quantum <cycles>', 'cycles each CPU runs per interleaving round (default 1000)', parseIntOpt('--quantum', 1, 1 << 30))
-    .option('-n, --max-instructions <count>', 'stop a guest that has not halted after this many instructions (exit code 124)', parseCount)
+    .argument('<image>', 'ELF32 little-endian MIPS image'))
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
-    .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize; default 64)', parseIntOpt('--tlb-entries', 1, 64))
-    .option('--cmdline <text>', 'kernel command line passed in argv[1] (YAMON style)', '')
-    .option('--disk <file>', 'disk image for the virtio-mmio block device at 0x1E400000 (IP3); guest writes stay in memory')
-    .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
-    .option('--no-progress', 'never show the progress line')
     .addHelpText('after', `
 Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
 ${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever,
@@ -224,6 +249,18 @@ Examples:
     .action((image: string, opts: RunCliOptions) => {
       process.exitCode = runCommand(image, opts);
     });
+  program.addCommand(traceCommand({
+    addMachineOptions,
+    makeMachine: (opts, out) => {
+      const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
+      return new Machine({ ...machineConfig(opts), out, disk });
+    },
+    parseCount,
+    readImage,
+    fail: (message) => { throw new CliError(message); },
+    progressLine,
+    stopStatus,
+  }));
   return program;
 }
 

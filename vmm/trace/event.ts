@@ -1,0 +1,94 @@
+// The TLB-miss event: one record per TLB exception (refill, invalid, modified), the schema that
+// every output format writes (docs/trace.md). Fields that only the monitor can fill (VM, virtual
+// CPU, and the L2TLB / pmap / reflected outcomes) are part of the record already and are null or
+// "handler" on the bare machine, so traces of bare and monitored runs share one format.
+
+/** What kind of TLB exception (MIPS32 PRA 4.8): no matching entry, V clear, or D clear on a store. */
+export const KIND_REFILL = 0;
+export const KIND_INVALID = 1;
+export const KIND_MODIFIED = 2;
+export const KIND_NAMES = ['refill', 'invalid', 'modified'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+/** The access that missed; the values are cpu.ts's ACC_LOAD, ACC_STORE, ACC_FETCH. */
+export const ACCESS_NAMES = ['load', 'store', 'fetch'] as const;
+export type AccessName = (typeof ACCESS_NAMES)[number];
+
+/** Processor mode when the access was made (PRA 3.1-3.4; EXL or ERL set counts as kernel). */
+export const MODE_KERNEL = 0;
+export const MODE_SUPERVISOR = 1;
+export const MODE_USER = 2;
+export const MODE_NAMES = ['kernel', 'supervisor', 'user'] as const;
+export type ModeName = (typeof MODE_NAMES)[number];
+
+/**
+ * How the miss was resolved.
+ * - handler: bare machine; the guest's own handler ran and returned (eret) to the faulting context.
+ * - unresolved: no such eret was seen (the run ended, or the handler went elsewhere).
+ * - l2tlb, pmap, reflected: under the monitor (not produced yet): satisfied from the virtual CPU's
+ *   second-level TLB, refilled by the monitor from the pmap, or delivered to the guest kernel.
+ */
+export const OUTCOME_HANDLER = 0;
+export const OUTCOME_UNRESOLVED = 1;
+export const OUTCOME_L2TLB = 2;
+export const OUTCOME_PMAP = 3;
+export const OUTCOME_REFLECTED = 4;
+export const OUTCOME_NAMES = ['handler', 'unresolved', 'l2tlb', 'pmap', 'reflected'] as const;
+export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+
+/** One TLB miss. Addresses are unsigned 32-bit numbers. */
+export interface TlbEvent {
+  /** Miss number on the machine since boot, counting misses the filters dropped. */
+  seq: number;
+  /** Simulated time of the miss in cycles (the cycle of the faulting instruction, from 1). */
+  cycle: number;
+  /** Instructions executed up to and including the faulting one. */
+  insn: number;
+  cpu: number;
+  /** VM and virtual CPU under the monitor; null on the bare machine. */
+  vm: number | null;
+  vcpu: number | null;
+  /** KIND_*, an ACC_* value, MODE_*. */
+  kind: number;
+  access: number;
+  mode: number;
+  /** ExcCode taken: 1 Mod, 2 TLBL, 3 TLBS. */
+  exc: number;
+  /** The faulting instruction (for a fetch miss, the address fetched). */
+  pc: number;
+  /** The faulting instruction sits in a branch delay slot. */
+  ds: boolean;
+  /** BadVAddr. */
+  va: number;
+  /** EntryHi.ASID at the miss. */
+  asid: number;
+  /** OUTCOME_*. */
+  outcome: number;
+  /** Cycles from the miss to the eret that resumed the faulting context; null if unresolved. */
+  cost: number | null;
+  /** Machine page frame (4 KiB, physical address / 4096) the address maps to after the handler. */
+  page: number | null;
+  /** NUMA node of that page (0 on the bare machine). */
+  node: number | null;
+  /** Not written: the instruction word at pc when it could be read (for disassembly), else null. */
+  word: number | null;
+  /** Not written: the physical address of pc when known (for symbols of aliased code), else -1. */
+  pcPa: number;
+}
+
+/** Field order of the CSV columns and JSON keys (docs/trace.md). */
+export const FIELDS = [
+  'seq', 'cycle', 'insn', 'cpu', 'vm', 'vcpu', 'mode', 'kind', 'access', 'exc', 'asid', 'pc', 'ds',
+  'va', 'outcome', 'cost', 'page', 'node', 'sym',
+] as const;
+
+/** Names of the TLB ExcCodes. */
+export function excName(code: number): string {
+  return code === 1 ? 'Mod' : code === 2 ? 'TLBL' : code === 3 ? 'TLBS' : `exc${code}`;
+}
+
+/** "0x0040a1c0": eight hex digits. */
+export function hex8(v: number): string {
+  const s = (v >>> 0).toString(16);
+  return '0x' + '00000000'.slice(s.length) + s;
+}
