@@ -1,11 +1,13 @@
-// `npm run bench [-- --vs-qemu] [--images a,b] [--repeat N]`
+// `npm run bench [-- --vs-qemu] [--no-timing] [--images a,b] [--repeat N]`
 //
 // Runs the CPU-bound bare-metal images in perf/images/ through the same entry point users run
 // (`node bin/disco.js run --stats FILE IMAGE`, what `npx disco run` executes) and prints guest
 // instructions per second. Two figures per image: "MIPS" over the interpreter loop (the CLI's
 // own measurement, excluding process start) and "wall MIPS" over the whole process. With
 // --vs-qemu each image also runs on qemu-system-mipsel -M malta in the same session and the
-// wall-time ratio disco/qemu is printed. Peak RSS of the disco process comes from its stats.
+// wall-time ratio disco/qemu is printed. Each image also runs in the timing mode (--timing:
+// caches, directory, simulated time) and its MIPS and the ratio to the functional mode are
+// printed (skip with --no-timing). Peak RSS of the disco process comes from its stats.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -28,6 +30,7 @@ interface Row {
   wall: number;
   rss: number;
   qemuWall?: number;
+  timingMips?: number;
   output: string;
   qemuOutput?: string;
 }
@@ -35,6 +38,7 @@ interface Row {
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const vsQemu = args.includes('--vs-qemu');
+const withTiming = !args.includes('--no-timing');
 const repeat = Number(valueOf('--repeat') ?? '1');
 const only = valueOf('--images')?.split(',');
 
@@ -43,10 +47,10 @@ function valueOf(flag: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-function runDisco(image: string, dir: string): { stats: Stats; wall: number; output: string } {
+function runDisco(image: string, dir: string, extra: string[] = []): { stats: Stats; wall: number; output: string } {
   const statsFile = join(dir, `${basename(image)}.json`);
   const t0 = process.hrtime.bigint();
-  const p = spawnSync(process.execPath, [join(root, 'bin/disco.js'), 'run', '--no-progress', '--stats', statsFile, image], {
+  const p = spawnSync(process.execPath, [join(root, 'bin/disco.js'), 'run', '--no-progress', ...extra, '--stats', statsFile, image], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
@@ -98,6 +102,11 @@ function main(): void {
       rss: b.stats.peakRssMiB,
       output: b.output,
     };
+    if (withTiming) {
+      let bestT = 0;
+      for (let i = 0; i < repeat; i++) bestT = Math.max(bestT, runDisco(image, tmp, ['--timing']).stats.mips);
+      row.timingMips = bestT;
+    }
     if (vsQemu) {
       const q = runQemu(image);
       if (q === null) qemuMissing = true;
@@ -111,10 +120,12 @@ function main(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`disco bench — node ${process.version}, ${cpu}, ${cpus().length} cores`);
   const head = ['image', 'instructions', 'MIPS', 'wall MIPS', 'wall s', 'peak RSS MiB'];
+  if (withTiming) head.push('timing MIPS', 'timing/functional');
   if (vsQemu && !qemuMissing) head.push('qemu wall s', 'disco/qemu', 'same output');
   const lines: string[][] = [head];
   for (const r of rows) {
     const l = [r.image, String(r.instructions), r.mips.toFixed(1), r.wallMips.toFixed(1), r.wall.toFixed(2), String(r.rss)];
+    if (withTiming) l.push((r.timingMips ?? 0).toFixed(1), ((r.timingMips ?? 0) / r.mips).toFixed(2));
     if (vsQemu && !qemuMissing && r.qemuWall !== undefined) {
       l.push(r.qemuWall.toFixed(2), (r.wall / r.qemuWall).toFixed(2), r.qemuOutput === r.output ? 'yes' : 'NO');
     }

@@ -72,6 +72,11 @@ export interface MachineCliOptions {
   cmdline: string;
   progress?: boolean;
   disk?: string;
+  timing?: boolean;
+  clockMhz?: number;
+  localNs?: number;
+  remoteNs?: number;
+  uniform?: boolean;
 }
 
 interface RunCliOptions extends MachineCliOptions {
@@ -138,6 +143,14 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
     cfg.memPerNode = DEFAULT_CONFIG.memPerNode; // 64M per node unless told otherwise
   }
   if (opts.quantum !== undefined) cfg.quantum = opts.quantum;
+  if (opts.timing !== undefined) cfg.timing.enabled = opts.timing;
+  if (opts.clockMhz !== undefined) cfg.timing.clockMHz = opts.clockMhz;
+  if (opts.localNs !== undefined) cfg.timing.localNs = opts.localNs;
+  if (opts.remoteNs !== undefined) cfg.timing.remoteNs = opts.remoteNs;
+  if (opts.uniform !== undefined) cfg.timing.uniform = opts.uniform;
+  if (!cfg.timing.enabled && (opts.clockMhz !== undefined || opts.localNs !== undefined || opts.remoteNs !== undefined || opts.uniform)) {
+    throw new CliError('--clock-mhz, --local-ns, --remote-ns and --uniform need the timing mode (--timing)');
+  }
   if (opts.tlbEntries !== undefined) cfg.tlbEntries = opts.tlbEntries;
   try {
     validateConfig(cfg);
@@ -217,6 +230,11 @@ function addMachineOptions(cmd: Command): Command {
     .option('--quantum <cycles>', 'cycles each CPU runs per interleaving round (default 1000)', parseIntOpt('--quantum', 1, 1 << 30))
     .option('-n, --max-instructions <count>', 'stop a guest that has not halted after this many instructions (exit code 124)', parseCount)
     .option('--tlb-entries <n>', 'JTLB entry pairs, 1-64 (Config1.MMUSize; default 64)', parseIntOpt('--tlb-entries', 1, 64))
+    .option('--timing', 'timing mode: caches, directory, local/remote latency, simulated time (default: fast functional mode)')
+    .option('--clock-mhz <n>', 'timing mode: CPU clock in MHz (default 200)', parseIntOpt('--clock-mhz', 1, 100000))
+    .option('--local-ns <n>', 'timing mode: latency of a miss to the own node (default 300)', parseIntOpt('--local-ns', 0, 1000000))
+    .option('--remote-ns <n>', 'timing mode: latency of a miss to another node (default 900)', parseIntOpt('--remote-ns', 0, 1000000))
+    .option('--uniform', 'timing mode: ideal uniform memory, every miss at local latency')
     .option('--cmdline <text>', 'kernel command line passed in argv[1] (YAMON style)', '')
     .option('--disk <file>', 'disk image for the virtio-mmio block device at 0x1E400000 (IP3); guest writes stay in memory')
     .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
