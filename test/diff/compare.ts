@@ -6,7 +6,7 @@
 // headers followed by free-form lines (compared as text).
 
 import { REG_NAMES } from './asm.ts';
-import { BUF_BYTES } from './gen.ts';
+import { BUF_BYTES, LOG_ENTRY_WORDS } from './gen.ts';
 
 export interface Section {
   /** The header line (`P 0000002a`, `T syscall`), or '' for text before the first header. */
@@ -40,7 +40,7 @@ export function wordName(i: number): string {
   if (i === 33) return 'LO';
   if (i < 34 + BUF_BYTES / 4) return `mem[0x${((i - 34) * 4).toString(16).padStart(2, '0')}]`;
   const k = i - 34 - BUF_BYTES / 4;
-  return `exception ${Math.floor(k / 3)} ${['Cause', 'EPC', 'BadVAddr'][k % 3]}`;
+  return `exception ${Math.floor(k / LOG_ENTRY_WORDS)} ${['Cause', 'EPC', 'BadVAddr', 'EntryHi', 'Context'][k % LOG_ENTRY_WORDS]}`;
 }
 
 const WORD_LINE = /^[0-9a-f]{8}( [0-9a-f]{8})*$/;

@@ -774,11 +774,11 @@ function eretAndInterrupts(d: Directed): void {
 export function buildDirected(): { elf: Uint8Array; asm: Asm; tests: number } {
   const d = new Directed();
   const a = d.a;
-  // Leave the reset state: ERL = 0, BEV = 0, kernel mode, interrupts off; k0 = save base for the
-  // print helpers, k1 = 0 (no resume address).
+  // Leave the boot state (Status = BEV on QEMU's Malta): BEV = 0, kernel mode, interrupts off;
+  // k0 = save base for the print helpers, k1 = 0 (no resume address).
   a.emit(lui(R.k0, SAVE >>> 16));
   a.emit(alu3('or', R.k1, R.zero, R.zero));
-  d.setC0(15, VEC, 1); // EBase, while BEV = 1 (reset state)
+  d.setC0(15, VEC, 1); // EBase, while BEV = 1 (boot state)
   a.emit(mtc0(R.zero, C0.Status));
   a.emit(mtc0(R.zero, C0.Cause));
   a.emit(ehb());

@@ -68,7 +68,7 @@ function check(a: Asm): void {
 
 describe.skipIf(!haveObjdump)('harness encodings agree with GNU objdump', () => {
   it('random programs and runtime', () => {
-    for (const seeds of [[2, 4, 6], [1, 3, 5]]) {
+    for (const seeds of [[2, 4, 6], [1, 5, 9], [3, 7, 11]]) {
       const img = buildBatch(seeds.map((s) => generateProgram(s, { length: 3000 })));
       expect(img.asm.base).toBe(CODE_BASE);
       check(img.asm);

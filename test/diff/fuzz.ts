@@ -94,11 +94,29 @@ const imageLevel = report.failures.filter((f) => f.seed === undefined);
 for (const f of imageLevel) console.log(`image problem: ${f.summary}`);
 failed += report.failures.length;
 
+// Keep the first failing batch images whole: a crash or hang shows there even when the single
+// program does not fail on its own.
+const runs = [...new Set(report.failures.map((f) => f.run))];
+runs.slice(0, o.maxReports).forEach((run, i) => {
+  const dir = join(out, `batch-${i}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'image.elf'), run.elf);
+  writeFileSync(join(dir, 'qemu.txt'), run.qemu.output);
+  writeFileSync(join(dir, 'disco.txt'), run.disco.output);
+  const err = run.disco.output.split('\n').filter((l) => l.startsWith('[stderr]')).slice(0, 5);
+  console.log(`failing image ${i}: ${run.problem ?? `${run.diffs.length} sections differ`} (disco exit ${run.disco.code}${run.disco.timedOut ? ', timed out' : ''}); written to ${dir}`);
+  for (const l of err) console.log(`  ${l}`);
+});
+
 for (const f of bySeed.slice(0, o.maxReports)) {
   const s = f.seed!;
   console.log(`\nMISMATCH seed 0x${s.toString(16)} (${s}): ${f.summary}`);
-  const { path } = await recordFailure(out, s, { length: o.length });
+  const { path, run } = await recordFailure(out, s, { length: o.length });
   console.log(`  image and outputs: ${path}`);
+  if (run.diffs.length === 0 && !run.problem) {
+    console.log('  does not fail on its own: see the batch image above (crash, hang, or a change in disco since)');
+    continue;
+  }
   console.log(`  reproduce: npm run fuzz -- --programs 1 --seed ${s} --length ${o.length}`);
   if (o.minimise) {
     const m = await minimise(generateProgram(s, { length: o.length }));

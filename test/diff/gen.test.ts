@@ -24,6 +24,8 @@ function written(word: number): number {
   return -1;
 }
 
+const TLB_UNITS = ['tlbAccess', 'tlbwi', 'tlbwr', 'asid', 'tlbp', 'tlbr'];
+
 /** A load/store whose offset from gp/sp (both word-aligned) is not naturally aligned. */
 function isMisaligned(name: string, w: number): boolean {
   const off = (w << 16) >> 16;
@@ -33,14 +35,14 @@ function isMisaligned(name: string, w: number): boolean {
 
 describe('random program generator', () => {
   it('is deterministic: same seed, same image bytes', () => {
-    for (const seeds of [[42, 44], [43, 45]]) {
+    for (const seeds of [[42, 44], [41, 45], [43, 47]]) {
       const a = buildBatch(seeds.map((s) => generateProgram(s))).elf;
       const b = buildBatch(seeds.map((s) => generateProgram(s))).elf;
       expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
       const c = buildBatch([generateProgram(seeds[0]! + 4), generateProgram(seeds[1]!)]).elf;
       expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
     }
-    expect(() => buildBatch([generateProgram(42), generateProgram(43)])).toThrow(/both modes/);
+    expect(() => buildBatch([generateProgram(42), generateProgram(43)])).toThrow(/different modes/);
   });
 
   it('honours the requested length', () => {
@@ -57,17 +59,25 @@ describe('random program generator', () => {
     let faults = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const p = generateProgram(seed, { length: 2000 });
-      expect(p.exceptions).toBe((seed & 1) === 1);
+      expect(p.mode !== 'plain').toBe((seed & 1) === 1);
       const units = assembleUnits(p);
       const ends = new Set(units.map((u) => u.addr));
       ends.add(units[units.length - 1]!.addr + 4 * units[units.length - 1]!.unit.size);
       for (const u of units) {
         const where = `seed ${seed} ${u.addr.toString(16)} ${u.texts.join('; ')}`;
+        if (TLB_UNITS.includes(u.unit.kind)) {
+          // tlb mode: CP0/TLB operations and accesses through the TLB slots (which may fault);
+          // they must leave the reserved registers alone.
+          if (p.mode !== 'tlb') problems.push(`${where}: TLB unit outside tlb mode`);
+          if (u.words.some((w) => [GP, SP, K0, K1].includes(written(w)))) problems.push(`${where}: writes a reserved register`);
+          if (u.unit.kind === 'tlbAccess') faults++;
+          continue;
+        }
         u.words.forEach((w, k) => {
           const op = decode(w);
           // Exception mode: deliberately faulting words stand alone or in a delay slot.
           const alone = u.words.length === 1 || (k === u.words.length - 1 && u.words.length >= 2 && (decode(u.words[k - 1]!)?.flags ?? 0) & (F_BRANCH | F_JUMP));
-          if (p.exceptions && alone && (!op || op.flags & (F_TRAP | F_SYSCALL | F_BREAK | F_OVERFLOW) || u.texts[k]!.includes('#') || (op.flags & (F_LOAD | F_STORE) && isMisaligned(op.name, w)))) {
+          if (p.mode !== 'plain' && alone && (!op || op.flags & (F_TRAP | F_SYSCALL | F_BREAK | F_OVERFLOW) || u.texts[k]!.includes('#') || (op.flags & (F_LOAD | F_STORE) && isMisaligned(op.name, w)))) {
             faults++;
             if (op && written(w) >= 0 && [K0, K1, GP, SP].includes(written(w))) problems.push(`${where}: writes a reserved register`);
             return;

@@ -17,18 +17,27 @@
 // to its buffer and calling the dump routine, which prints `P <seed>`, the 34 words
 // ($0..$31, HI, LO), the 64 buffer words and, in exception mode, the exception log.
 //
-// Two machine modes, chosen by the seed's parity so that a seed alone reproduces a program:
-// - even seeds: the reset state (Status.ERL = 1, kuseg unmapped); gp reaches the buffer through
-//   kseg0, sp through its kseg1 (uncached) alias; no exceptions.
-// - odd seeds, *exception mode*: Status = 0 and one wired 16 MiB TLB page maps kuseg 0 to the
+// Three machine modes, chosen by the seed (modeOf) so that a seed alone reproduces a program:
+// - even seeds, *plain*: the boot state (QEMU's Malta boot code leaves Status = BEV; we clear BEV so that
+//   our vectors catch anything unplanned); gp reaches the buffer through kseg0, sp through its
+//   kseg1 (uncached) alias; no exceptions.
+// - seeds = 1 mod 4, *exceptions*: Status = 0 and one wired 16 MiB TLB page maps kuseg 0 to the
 //   data area, sp reaches the buffer through that mapping; some instructions raise exceptions on
 //   purpose (overflow, traps, misaligned accesses, syscall, break, reserved and coprocessor-1
-//   instructions, also in delay slots). The general exception handler appends (Cause masked to
-//   BD|CE|ExcCode, EPC, BadVAddr) to a log through k1 and resumes after the faulting instruction,
-//   or after the branch's delay slot when Cause.BD is set. k0 and k1 are never written by
-//   generated code.
+//   instructions, also in delay slots). The exception handler appends (Cause masked to
+//   BD|CE|ExcCode, EPC, BadVAddr, and for TLB exceptions EntryHi and Context) to a log through k1
+//   and resumes after the faulting instruction, or after the branch's delay slot when Cause.BD is
+//   set. k0 and k1 are never written by generated code.
+// - seeds = 3 mod 4, *tlb*: as exceptions, plus TLB entries 1..15, each with a random page size
+//   (4 KiB..16 MiB) in its own 32 MiB kuseg slot, both pages mapping the block that holds the
+//   buffer. The body mixes in loads and stores through those mappings (valid, invalid, clean,
+//   other ASID, unmapped slots: refills go through the logging handler too) and TLB operations:
+//   rewriting an entry with new ASID/G/V/D/C bits, tlbwr (Wired = 15, so Random = 15), ASID
+//   switches, tlbp and tlbr read-backs. An entry's page size and frame never change within a
+//   program, so every access stays in the program's own buffer or faults.
 //
-// Programs' buffers alternate between page-aligned and straddling a 4 KiB page boundary.
+// Outside tlb mode, programs' buffers alternate between page-aligned and straddling a 4 KiB page
+// boundary.
 
 import {
   Asm, R, Insn, alu3, aluImm, lui, shift, shiftv, muldiv, mul, mfhi, mflo, mthi, mtlo, clz, ext,
@@ -44,9 +53,10 @@ export const BUF_BYTES = 256;
 export const SAVE_WORDS = 34;
 /** Exceptions a program may raise at most (each instruction runs at most once). */
 const MAX_EXCEPTIONS = 40;
-/** Exception log after the save area: 3 words per exception. */
+/** Exception log after the save area: Cause, EPC, BadVAddr, EntryHi, Context per exception. */
 const LOG_OFFSET = BUF_BYTES + 4 * 34;
-const LOG_WORDS = 3 * MAX_EXCEPTIONS;
+export const LOG_ENTRY_WORDS = 5;
+const LOG_WORDS = LOG_ENTRY_WORDS * MAX_EXCEPTIONS;
 /** Spacing of per-program data areas; odd programs' buffers start 128 bytes before a page end. */
 const DATA_STRIDE = 0x2000;
 const STRADDLE_OFFSET = 0xf80;
@@ -65,25 +75,52 @@ const RESERVED: readonly number[] = [R.gp, R.sp, R.k0, R.k1];
 /** Registers a random instruction may write (all but $0 and RESERVED; $0 added rarely). */
 const DEST_REGS: readonly number[] = Array.from({ length: 32 }, (_, i) => i).filter((r) => r !== 0 && !RESERVED.includes(r));
 
+/** Where a program's data sits, known when it is placed in an image. */
+export interface UnitEnv {
+  /** kseg0 address of the program's buffer. */
+  buf: number;
+}
+
 /** One generated unit; `emit` writes exactly `size` words. */
 export interface Unit {
   kind: string;
   size: number;
   /** Unit index this unit may transfer control to (always greater than its own index). */
   target?: number;
-  emit(a: Asm, label: (unit: number) => string): void;
+  emit(a: Asm, label: (unit: number) => string, env: UnitEnv): void;
+}
+
+/** Machine mode of a program (see the file comment). */
+export type Mode = 'plain' | 'exceptions' | 'tlb';
+
+export function modeOf(seed: number): Mode {
+  const k = seed & 3;
+  return k === 1 ? 'exceptions' : k === 3 ? 'tlb' : 'plain';
+}
+
+/** Fixed geometry of one random TLB entry (tlb mode) and its initial flags. */
+export interface TlbEntry {
+  /** Entry index 1..15; its VPN2 is slot(index). */
+  index: number;
+  /** log2 of the page size: 12 (4 KiB) .. 24 (16 MiB), even. */
+  pageBits: number;
+  asid: number;
+  /** EntryLo0/EntryLo1 flag bits (C, D, V, G), PFN added at emission. */
+  flags0: number;
+  flags1: number;
 }
 
 export interface Program {
   seed: number;
-  /** Exception mode (odd seeds): see the file comment. */
-  exceptions: boolean;
+  mode: Mode;
   /** Initial GPR values; entries for $0, gp and sp are ignored. */
   regs: number[];
   hi: number;
   lo: number;
   mem: Uint8Array;
   units: Unit[];
+  /** tlb mode: entries 1..15, the initial EntryHi ASID and Context. */
+  tlb?: { entries: TlbEntry[]; asid: number; context: number };
 }
 
 export interface GenOptions {
@@ -95,6 +132,8 @@ export interface GenOptions {
 interface Ctx {
   rng: Rng;
   excLeft: number;
+  mode: Mode;
+  tlb?: TlbEntry[];
 }
 
 // --- Operand choice ----------------------------------------------------------------------------
@@ -252,11 +291,137 @@ function faulting(rng: Rng, d: () => number): Insn {
 
 // --- Units ---------------------------------------------------------------------------------------
 
-type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg';
+type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg' | 'tlbAccess' | 'tlbOp';
 
 const UNIT_WEIGHTS: Record<UnitClass, number> = {
-  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8,
+  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8, tlbAccess: 0, tlbOp: 0,
 };
+const TLB_UNIT_WEIGHTS: Record<UnitClass, number> = { ...UNIT_WEIGHTS, single: 74, tlbAccess: 6, tlbOp: 2.5 };
+
+// --- TLB mode ------------------------------------------------------------------------------------
+
+/** kuseg VA of TLB slot i (VPN2 of entry i; slots 16, 17 are never mapped). */
+const slotVA = (i: number): number => i * 0x02000000;
+const PAGE_BITS = [12, 14, 16, 18, 20, 22, 24];
+const pageMaskOf = (bits: number): number => ((1 << (bits + 1)) - 1) & ~0x1fff;
+const alignDown = (x: number, bits: number): number => Math.floor(x / 2 ** bits) * 2 ** bits;
+
+/** EntryLo flags: C (2 uncached, 3 cacheable), D, V, G. */
+function loFlags(rng: Rng, g: boolean): number {
+  return (rng.pick([2, 3]) << 3) | (rng.chance(0.75) ? 4 : 0) | (rng.chance(0.85) ? 2 : 0) | (g ? 1 : 0);
+}
+
+function randomEntry(rng: Rng, index: number, pageBits = rng.pick(PAGE_BITS)): TlbEntry {
+  const g = rng.chance(0.25);
+  return { index, pageBits, asid: rng.below(4), flags0: loFlags(rng, g), flags1: loFlags(rng, g) };
+}
+
+/** EntryLo value for page `odd` of `e` in a program whose buffer is at kseg0 `buf`. */
+function entryLo(e: TlbEntry, buf: number, odd: boolean, flags = odd ? e.flags1 : e.flags0): number {
+  const pfn = alignDown(buf & 0x1fffffff, e.pageBits);
+  return (((pfn >>> 12) << 6) | flags) >>> 0;
+}
+
+/** Writes entry e (with `asid`, `flags`) through Index/EntryHi/EntryLo0/EntryLo1/PageMask. */
+function emitTlbWrite(a: Asm, x: number, e: TlbEntry, buf: number, asid: number, f0: number, f1: number, random: boolean): void {
+  const set = (reg: number, v: number): void => { a.li(x, v); a.emit(mtc0(x, reg)); };
+  if (!random) set(0, e.index);
+  set(10, slotVA(e.index) | asid);
+  set(2, entryLo(e, buf, false, f0));
+  set(3, entryLo(e, buf, true, f1));
+  set(5, pageMaskOf(e.pageBits));
+  // MTC0 -> TLBWI/TLBWR and TLBW* -> access are hazards (MIPS32 PRA 2.8): EHB on both sides.
+  a.emit(ehb());
+  a.emit(cop0(random ? 'tlbwr' : 'tlbwi'));
+  a.emit(ehb());
+}
+
+/** A load or store through a random TLB slot; may fault (TLBL/TLBS/Mod/refill). */
+function tlbAccess(ctx: Ctx): Unit {
+  const rng = ctx.rng;
+  const entries = ctx.tlb!;
+  const m = rng.pick([...LOADS, ...STORES]);
+  const al = align(m);
+  const bo = rng.below(BUF_BYTES / al) * al;
+  const rb = dest(rng, new Set([0]));
+  const rt = m.startsWith('s') ? src(rng) : dest(rng);
+  const off = rng.range(-16, 16) * 4;
+  const unmapped = rng.chance(0.08);
+  const e = rng.pick(entries);
+  const odd = rng.chance(0.5);
+  return {
+    kind: 'tlbAccess', size: 3,
+    emit: (a, _label, env) => {
+      const va = unmapped
+        ? slotVA(16 + (odd ? 1 : 0)) + bo
+        : slotVA(e.index) + (odd ? 2 ** e.pageBits : 0) + ((env.buf & 0x1fffffff) - alignDown(env.buf & 0x1fffffff, e.pageBits)) + bo;
+      a.li(rb, va - off);
+      a.emit(mem(m, rt, off, rb));
+    },
+  };
+}
+
+/** A TLB operation: rewrite an entry, tlbwr, switch ASID, tlbp or tlbr into registers. */
+function tlbOp(ctx: Ctx): Unit {
+  const rng = ctx.rng;
+  const entries = ctx.tlb!;
+  const x = dest(rng, new Set([0]));
+  const y = dest(rng, new Set([0, x]));
+  const z = dest(rng, new Set([0, x, y]));
+  switch (rng.below(5)) {
+    case 0: { // rewrite: same geometry, new ASID and flags
+      const e = rng.pick(entries);
+      const g = rng.chance(0.25);
+      const asid = rng.below(4);
+      const f0 = loFlags(rng, g);
+      const f1 = loFlags(rng, g);
+      return { kind: 'tlbwi', size: 18, emit: (a, _l, env) => emitTlbWrite(a, x, e, env.buf, asid, f0, f1, false) };
+    }
+    case 1: { // tlbwr: Wired = 15, so Random = 15 (entry 15)
+      const e = entries.find((t) => t.index === 15)!;
+      const g = rng.chance(0.25);
+      const asid = rng.below(4);
+      const f0 = loFlags(rng, g);
+      const f1 = loFlags(rng, g);
+      return {
+        kind: 'tlbwr', size: 29,
+        emit: (a, _l, env) => {
+          emitTlbWrite(a, x, e, env.buf, asid, f0, f1, true);
+          // QEMU keeps the entry a tlbwr overwrites as a hidden extra entry until a tlbwi that
+          // changes VPN2/ASID/G (it flushes then); an ASID switch does not drop it, so a global
+          // old entry 15 would still translate. Rewrite entry 15 with another ASID and back.
+          const set = (reg: number, v: number): void => { a.li(x, v); a.emit(mtc0(x, reg)); };
+          set(0, 15);
+          set(10, slotVA(15) | ((asid + 1) & 3));
+          a.emit(ehb());
+          a.emit(cop0('tlbwi'));
+          set(10, slotVA(15) | asid);
+          a.emit(ehb());
+          a.emit(cop0('tlbwi'));
+          a.emit(ehb());
+        },
+      };
+    }
+    case 2: { // ASID switch (EntryHi.VPN2 is irrelevant to translation)
+      const v = (slotVA(rng.below(18)) | rng.below(4)) >>> 0;
+      return fixed('asid', [lui(x, v >>> 16), aluImm('ori', x, x, v & 0xffff), mtc0(x, 10), ehb()]);
+    }
+    case 3: { // tlbp: x = index on a hit, -1 on a miss (only P is defined then)
+      const v = (slotVA(rng.range(1, 17)) + (rng.chance(0.5) ? 0x1000 : 0) | rng.below(4)) >>> 0;
+      return fixed('tlbp', [
+        lui(x, v >>> 16), aluImm('ori', x, x, v & 0xffff), mtc0(x, 10), ehb(), cop0('tlbp'), ehb(),
+        mfc0(x, 0), shift('sra', y, x, 31), alu3('or', x, x, y),
+      ]);
+    }
+    default: { // tlbr of entry 0..15 (EntryHi's ASID becomes the entry's)
+      const i = rng.below(16);
+      return fixed('tlbr', [
+        aluImm('addiu', x, R.zero, i), mtc0(x, 0), ehb(), cop0('tlbr'), ehb(),
+        mfc0(x, 10), mfc0(y, 2), mfc0(z, 3), mfc0(x, 5),
+      ]);
+    }
+  }
+}
 
 function fixed(kind: string, insns: Insn[]): Unit {
   return { kind, size: insns.length, emit: (a) => { for (const i of insns) a.emit(i); } };
@@ -279,7 +444,13 @@ const COND_BRANCHES = [
 
 function makeUnit(ctx: Ctx, index: number, count: number): Unit {
   const rng = ctx.rng;
-  switch (rng.weighted(UNIT_WEIGHTS)) {
+  switch (rng.weighted(ctx.mode === 'tlb' ? TLB_UNIT_WEIGHTS : UNIT_WEIGHTS)) {
+    case 'tlbAccess':
+      if (ctx.excLeft === 0) return fixed('single', [single(ctx)]);
+      ctx.excLeft--;
+      return tlbAccess(ctx);
+    case 'tlbOp':
+      return tlbOp(ctx);
     case 'single':
       return fixed('single', [single(ctx)]);
     case 'arithOv': {
@@ -334,7 +505,7 @@ function makeUnit(ctx: Ctx, index: number, count: number): Unit {
       // QEMU turns never-taken forms with constant operands (bne rx,rx; bgtz/bltz $0) into NOPs,
       // so a fault in their delay slot would not be a delay-slot fault there: no faults below them.
       const folded = (m === 'bne' && rs === rt) || ((m === 'bgtz' || m === 'bltz') && rs === 0);
-      const delay = single(folded ? { rng, excLeft: 0 } : ctx, link ? new Set([R.ra]) : undefined);
+      const delay = single(folded ? { ...ctx, excLeft: 0 } : ctx, link ? new Set([R.ra]) : undefined);
       const target = forwardTarget(rng, index, count);
       return {
         kind: m, size: 2, target,
@@ -367,8 +538,14 @@ function makeUnit(ctx: Ctx, index: number, count: number): Unit {
 export function generateProgram(seed: number, opts: GenOptions = {}): Program {
   const length = opts.length ?? 2000;
   const rng = new Rng(seed);
-  const exceptions = (seed & 1) === 1;
-  const ctx: Ctx = { rng, excLeft: exceptions ? MAX_EXCEPTIONS : 0 };
+  const mode = modeOf(seed);
+  const ctx: Ctx = { rng, excLeft: mode === 'plain' ? 0 : MAX_EXCEPTIONS, mode };
+  let tlb: Program['tlb'];
+  if (mode === 'tlb') {
+    const entries = Array.from({ length: 15 }, (_, i) => randomEntry(rng, i + 1));
+    tlb = { entries, asid: rng.below(4), context: rng.u32() & 0xff800000 };
+    ctx.tlb = entries;
+  }
   const regs = Array.from({ length: 32 }, () => value(rng));
   const hi = value(rng);
   const lo = value(rng);
@@ -386,41 +563,50 @@ export function generateProgram(seed: number, opts: GenOptions = {}): Program {
     words += u.size;
   }
   for (const u of units) if (u.target !== undefined && u.target > units.length) u.target = units.length;
-  return { seed: seed >>> 0, exceptions, regs, hi, lo, mem: memBytes, units };
+  return { seed: seed >>> 0, mode, regs, hi, lo, mem: memBytes, units, tlb };
 }
 
 // --- Images --------------------------------------------------------------------------------------
 
-/** Words of the per-program prologue (gp, sp, HI/LO, the 29 other GPRs). */
-const PROLOGUE_WORDS = 4 + 6 + 29 * 2;
-
-/** Address of program `index`'s buffer (kseg0). */
-function bufferAddress(index: number): number {
-  return DATA_BASE + index * DATA_STRIDE + (index & 1 ? STRADDLE_OFFSET : 0);
+/** Address of program `index`'s buffer (kseg0); tlb mode keeps buffers inside one page. */
+function bufferAddress(index: number, mode: Mode): number {
+  return DATA_BASE + index * DATA_STRIDE + (index & 1 && mode !== 'tlb' ? STRADDLE_OFFSET : 0);
 }
 
-/** The buffer's second alias, used through sp: kseg1 (uncached) or, in exception mode, kuseg. */
-function aliasOf(buf: number, exceptions: boolean): number {
-  return exceptions ? (buf & 0x1fffffff) - DATA_PA : (buf | 0x20000000) >>> 0;
+/** The buffer's second alias, used through sp: kseg1 (uncached) or, with exceptions, kuseg. */
+function aliasOf(buf: number, mode: Mode): number {
+  return mode !== 'plain' ? (buf & 0x1fffffff) - DATA_PA : (buf | 0x20000000) >>> 0;
+}
+
+/** tlb mode, per program: entries 1..15, EntryHi (ASID), Context; uses t0. */
+function emitTlbSetup(a: Asm, tlb: NonNullable<Program['tlb']>, buf: number): void {
+  for (const e of tlb.entries) emitTlbWrite(a, R.t0, e, buf, e.asid, e.flags0, e.flags1, false);
+  a.li(R.t0, tlb.asid);
+  a.emit(mtc0(R.t0, 10));
+  a.li(R.t0, tlb.context);
+  a.emit(mtc0(R.t0, 4));
+  a.emit(ehb());
 }
 
 function emitProgram(a: Asm, p: Program, index: number, data: number, disabled?: ReadonlySet<number>): void {
   const label = (u: number): string => `p${index}_u${u}`;
+  const env: UnitEnv = { buf: data };
   a.label(`p${index}`);
+  if (p.tlb) emitTlbSetup(a, p.tlb, data);
   a.li(R.gp, data);
-  a.li(R.sp, aliasOf(data, p.exceptions) + BUF_BYTES);
+  a.li(R.sp, aliasOf(data, p.mode) + BUF_BYTES);
   a.li(R.at, p.hi);
   a.emit(mthi(R.at));
   a.li(R.at, p.lo);
   a.emit(mtlo(R.at));
   // k1 is the exception log pointer in exception mode.
-  for (let r = 1; r < 32; r++) if (!BASE_REGS.includes(r)) a.li(r, r === R.k1 && p.exceptions ? data + LOG_OFFSET : p.regs[r]!);
+  for (let r = 1; r < 32; r++) if (!BASE_REGS.includes(r)) a.li(r, r === R.k1 && p.mode !== 'plain' ? data + LOG_OFFSET : p.regs[r]!);
   p.units.forEach((u, i) => {
     a.label(label(i));
     if (disabled?.has(i)) for (let k = 0; k < u.size; k++) a.emit(nop());
     else {
       const before = a.words.length;
-      u.emit(a, (t) => label(Math.min(t, p.units.length)));
+      u.emit(a, (t) => label(Math.min(t, p.units.length)), env);
       if (a.words.length - before !== u.size) throw new Error(`unit ${u.kind} emitted the wrong size`);
     }
   });
@@ -440,7 +626,7 @@ function emitProgram(a: Asm, p: Program, index: number, data: number, disabled?:
  * dump_program: a0 = seed, gp = buffer. Prints "P <seed>", the saved registers, the buffer and,
  * in exception mode, the exception log up to the saved k1 (at most LOG_WORDS words).
  */
-function emitDumpProgram(a: Asm, exceptions: boolean): void {
+function emitDumpProgram(a: Asm, mode: Mode): void {
   a.label('dump_program');
   a.emit(alu3('or', R.s0, R.ra, R.zero));
   a.emit(alu3('or', R.s1, R.a0, R.zero));
@@ -458,7 +644,7 @@ function emitDumpProgram(a: Asm, exceptions: boolean): void {
   a.emit(alu3('or', R.a1, R.gp, R.zero));
   a.j('jal', RT.dumpWords);
   a.emit(aluImm('addiu', R.a2, R.zero, BUF_BYTES / 4));
-  if (exceptions) {
+  if (mode !== 'plain') {
     const ok = a.newLabel('log_ok');
     const none = a.newLabel('log_none');
     a.emit(mem('lw', R.a2, BUF_BYTES + 4 * R.k1, R.gp));
@@ -502,8 +688,26 @@ function emitLoggingHandler(a: Asm): void {
   a.emit(mem('sw', R.k0, 4, R.k1));
   a.emit(mfc0(R.k0, 8));
   a.emit(mem('sw', R.k0, 8, R.k1));
+  // EntryHi and Context for TLB exceptions (ExcCode 1..3) only: after other exceptions their VPN2
+  // fields are UNPREDICTABLE (PRA 6.2, e.g. Address Error).
+  const notTlb = a.newLabel('not_tlb');
+  const logged = a.newLabel('logged');
   a.emit(mem('lw', R.k0, 0, R.k1));
-  a.emit(aluImm('addiu', R.k1, R.k1, 12));
+  a.emit(ext(R.k0, R.k0, 2, 5));
+  a.emit(aluImm('addiu', R.k0, R.k0, -1));
+  a.emit(aluImm('sltiu', R.k0, R.k0, 3));
+  a.br('beq', R.k0, R.zero, notTlb);
+  a.emit(mem('sw', R.zero, 12, R.k1));
+  a.emit(mfc0(R.k0, 10));
+  a.emit(mem('sw', R.k0, 12, R.k1));
+  a.emit(mfc0(R.k0, 4));
+  a.br('beq', R.zero, R.zero, logged);
+  a.emit(mem('sw', R.k0, 16, R.k1));
+  a.label(notTlb);
+  a.emit(mem('sw', R.zero, 16, R.k1));
+  a.label(logged);
+  a.emit(mem('lw', R.k0, 0, R.k1));
+  a.emit(aluImm('addiu', R.k1, R.k1, 4 * LOG_ENTRY_WORDS));
   const notBd = a.newLabel('not_bd');
   a.br('bgez', R.k0, R.zero, notBd);
   a.emit(mfc0(R.k0, 14)); // delay slot: runs either way
@@ -523,11 +727,12 @@ export const EXIT_UNEXPECTED_EXCEPTION = 3;
  * exits with EXIT_UNEXPECTED_EXCEPTION, so an unplanned exception ends the run visibly. Cause is
  * masked to BD|CE|ExcCode: the IP bits depend on the timer. MIPS32 PRA 5.3 (vector offsets).
  */
-function vectorSegment(exceptions: boolean): Uint8Array {
+function vectorSegment(mode: Mode): Uint8Array {
   const a = new Asm(VEC_BASE);
   for (const off of [0x000, 0x180, 0x200]) {
     while (a.pc < VEC_BASE + off) a.emit(nop());
-    a.j('j', exceptions && off === 0x180 ? 'log_exception' : 'unexpected');
+    const logs = (off === 0x180 && mode !== 'plain') || (off === 0 && mode === 'tlb');
+    a.j('j', logs ? 'log_exception' : 'unexpected');
     a.emit(nop());
   }
   emitLoggingHandler(a);
@@ -560,10 +765,10 @@ function vectorSegment(exceptions: boolean): Uint8Array {
 /**
  * Exception mode machine setup: every TLB entry gets a unique, never-used kseg0 VPN2 (the TLB's
  * reset contents are undefined), entry 0 maps kuseg [0, 32 MiB) with 16 MiB pages to physical
- * [DATA_PA, DATA_PA + 32 MiB), global, and is wired; then Status = 0 (ERL = BEV = 0).
+ * [DATA_PA, DATA_PA + 32 MiB), global, and is wired (tlb mode wires 0..14); then Status = 0.
  * MIPS32 PRA 4.3 (TLB), 9.x (EntryHi/EntryLo/PageMask/Wired).
  */
-function emitExceptionModeSetup(a: Asm): void {
+function emitExceptionModeSetup(a: Asm, wired: number): void {
   const set = (reg: number, v: number): void => { a.li(R.t0, v); a.emit(mtc0(R.t0, reg)); };
   const lo = (pa: number): number => (((pa >>> 12) << 6) | (3 << 3) | 0b111) >>> 0; // C=3, D, V, G
   set(5, 0); // PageMask
@@ -582,7 +787,7 @@ function emitExceptionModeSetup(a: Asm): void {
   set(3, lo(DATA_PA + 0x01000000));
   a.emit(ehb());
   a.emit(cop0('tlbwi'));
-  set(6, 1); // Wired
+  set(6, wired); // tlb mode: 15, so that tlbwr always writes entry 15
   set(5, 0);
   a.emit(mtc0(R.zero, 12));
   a.emit(ehb());
@@ -604,32 +809,32 @@ export interface BatchImage {
  * prints `DONE` and exits with code 0.
  */
 export function buildBatch(programs: readonly Program[], opts: BatchOptions = {}): BatchImage {
-  const exceptions = programs[0]?.exceptions ?? false;
-  if (programs.some((p) => p.exceptions !== exceptions)) throw new Error('buildBatch: programs of both modes in one image (group seeds by parity)');
+  const mode = programs[0]?.mode ?? 'plain';
+  if (programs.some((p) => p.mode !== mode)) throw new Error('buildBatch: programs of different modes in one image (group seeds by modeOf)');
   if (programs.length * DATA_STRIDE > 0x01000000) throw new Error('buildBatch: too many programs for the 16 MiB data page');
   const a = new Asm(CODE_BASE);
-  if (!exceptions) {
-    // Reset state has BEV = ERL = 1 (MIPS32 PRA 9.1); clear BEV so our vectors catch anything
-    // unexpected, keep ERL as it was (kernel mode, kuseg unmapped).
+  if (mode === 'plain') {
+    // QEMU's Malta boot code leaves Status = BEV (ERL clear); clear BEV so our vectors catch
+    // anything unexpected and keep the rest (kernel mode, interrupts off).
     a.emit(mfc0(R.t0, 12));
     a.li(R.t1, ~(1 << 22));
     a.emit(alu3('and', R.t0, R.t0, R.t1));
     a.emit(mtc0(R.t0, 12));
     a.emit(ehb());
   } else {
-    emitExceptionModeSetup(a);
+    emitExceptionModeSetup(a, mode === 'tlb' ? 15 : 1);
   }
-  programs.forEach((p, i) => emitProgram(a, p, i, bufferAddress(i), opts.disabled?.get(i)));
+  programs.forEach((p, i) => emitProgram(a, p, i, bufferAddress(i, mode), opts.disabled?.get(i)));
   emitPuts(a, 'done_msg');
   a.j('jal', RT.exit);
   a.emit(aluImm('addiu', R.a0, R.zero, 0));
-  emitDumpProgram(a, exceptions);
+  emitDumpProgram(a, mode);
   emitRuntime(a);
   emitString(a, 'done_msg', 'DONE\n');
   a.finish();
   if (a.pc >= DATA_BASE) throw new Error('batch too large: code reaches the data area');
   const data = new Uint8Array(programs.length * DATA_STRIDE);
-  programs.forEach((p, i) => data.set(p.mem, bufferAddress(i) - DATA_BASE));
+  programs.forEach((p, i) => data.set(p.mem, bufferAddress(i, mode) - DATA_BASE));
   const symbols: ElfSymbol[] = programs.map((p, i) => ({
     name: `prog_${p.seed.toString(16).padStart(8, '0')}`,
     value: a.addressOf(`p${i}`),
@@ -637,7 +842,7 @@ export function buildBatch(programs: readonly Program[], opts: BatchOptions = {}
     type: 'func',
   }));
   const elf = buildElf([
-    { vaddr: VEC_BASE, data: vectorSegment(exceptions) },
+    { vaddr: VEC_BASE, data: vectorSegment(mode) },
     { vaddr: CODE_BASE, data: a.bytes() },
     { vaddr: DATA_BASE, data, flags: 6 },
   ], CODE_BASE, { symbols });
@@ -656,11 +861,11 @@ export interface AssembledUnit {
 /** Assembles `p` alone and returns its body unit by unit (for listings and invariant checks). */
 export function assembleUnits(p: Program, disabled?: ReadonlySet<number>): AssembledUnit[] {
   const a = new Asm(CODE_BASE);
-  emitProgram(a, p, 0, bufferAddress(0), disabled);
+  emitProgram(a, p, 0, bufferAddress(0, p.mode), disabled);
   a.label('dump_program');
   a.finish();
   const out: AssembledUnit[] = [];
-  let at = PROLOGUE_WORDS;
+  let at = (a.addressOf('p0_u0') - CODE_BASE) / 4;
   p.units.forEach((unit, index) => {
     out.push({
       unit, index, addr: CODE_BASE + 4 * at,
@@ -680,4 +885,3 @@ export function programListing(p: Program, disabled?: ReadonlySet<number>): stri
     .join('\n');
 }
 
-export { PROLOGUE_WORDS };

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REG_NAMES } from './asm.ts';
-import { buildBatch, generateProgram, programListing, type GenOptions, type Program } from './gen.ts';
+import { buildBatch, generateProgram, programListing, modeOf, type GenOptions, type Program } from './gen.ts';
 import { runQemu, withImageFile, type RunResult } from './qemu.ts';
 import { runDisco } from './disco.ts';
 import { compareOutputs, expectedExit, sections, diffSection, type Difference } from './compare.ts';
@@ -152,8 +152,13 @@ export function describeRepro(m: MinimiseResult): string {
   const init = [...used].sort((a, b) => a - b).filter((r) => r !== 0 && r !== 28 && r !== 29)
     .map((r) => `${REG_NAMES[r]}=0x${m.program.regs[r]!.toString(16).padStart(8, '0')}`);
   const hilo = `hi=0x${m.program.hi.toString(16).padStart(8, '0')} lo=0x${m.program.lo.toString(16).padStart(8, '0')}`;
+  const tlb = m.program.tlb
+    ? [`tlb mode: ASID ${m.program.tlb.asid}, Context 0x${m.program.tlb.context.toString(16)}; entries (index page-size asid lo0-flags lo1-flags, slot VA = index * 32 MiB, frames = the buffer's block):`,
+      ...m.program.tlb.entries.map((e) => `  ${e.index} ${2 ** (e.pageBits - 10)}K asid ${e.asid} ${e.flags0.toString(2).padStart(6, '0')} ${e.flags1.toString(2).padStart(6, '0')}`)]
+    : [];
   return [
-    `seed 0x${m.program.seed.toString(16)} (${m.program.seed})`,
+    `seed 0x${m.program.seed.toString(16)} (${m.program.seed}), ${m.program.mode} mode`,
+    ...tlb,
     `initial: ${init.join(' ')} ${hilo} (gp = buffer, sp = gp + 256)`,
     listing,
     `difference: ${m.summary}`,
@@ -193,9 +198,9 @@ export interface FuzzReport {
 /** Generates and runs `programs` random programs in batches on both emulators. */
 export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const t0 = performance.now();
-  // A batch image holds programs of one mode: seeds are grouped by parity (see gen.ts).
+  // A batch image holds programs of one mode: seeds are grouped by modeOf (see gen.ts).
   const seeds = seedsFrom(o.seed, o.programs);
-  const batches = [...chunks(seeds.filter((s) => (s & 1) === 0), o.batch ?? 50), ...chunks(seeds.filter((s) => (s & 1) === 1), o.batch ?? 50)];
+  const batches = (['plain', 'exceptions', 'tlb'] as const).flatMap((m) => chunks(seeds.filter((s) => modeOf(s) === m), o.batch ?? 50));
   let done = 0;
   let genMs = 0;
   const failures: Failure[] = [];
