@@ -1,0 +1,96 @@
+/*
+ * The buffer cache: NBUF block-sized buffers, most recently used first. A buffer is locked
+ * (sleeplock) by one user at a time; bread returns it locked and valid, brelse unlocks it.
+ * Writes go straight to the disk (bwrite): no log, no delayed writes.
+ */
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "fs.h"
+#include "buf.h"
+#include "defs.h"
+
+static struct {
+	struct spinlock lock;
+	struct buf buf[NBUF];
+	struct buf head;	/* head.next is the most recently used */
+} bcache;
+
+void binit(void)
+{
+	initlock(&bcache.lock, "bcache");
+	bcache.head.prev = bcache.head.next = &bcache.head;
+	for (struct buf *b = bcache.buf; b < bcache.buf + NBUF; b++) {
+		b->data = kalloc();
+		if (!b->data)
+			panic("binit: no memory for buffers");
+		initsleeplock(&b->lock, "buffer");
+		b->next = bcache.head.next;
+		b->prev = &bcache.head;
+		bcache.head.next->prev = b;
+		bcache.head.next = b;
+	}
+}
+
+/* The buffer for (dev, blockno), locked; recycles the least recently used free one. */
+static struct buf *bget(u32 dev, u32 blockno)
+{
+	struct buf *b;
+	acquire(&bcache.lock);
+	for (b = bcache.head.next; b != &bcache.head; b = b->next) {
+		if (b->dev == dev && b->blockno == blockno) {
+			b->refcnt++;
+			release(&bcache.lock);
+			acquiresleep(&b->lock);
+			return b;
+		}
+	}
+	for (b = bcache.head.prev; b != &bcache.head; b = b->prev) {
+		if (b->refcnt == 0) {
+			b->dev = dev;
+			b->blockno = blockno;
+			b->valid = 0;
+			b->refcnt = 1;
+			release(&bcache.lock);
+			acquiresleep(&b->lock);
+			return b;
+		}
+	}
+	panic("bget: no free buffers");
+}
+
+struct buf *bread(u32 dev, u32 blockno)
+{
+	struct buf *b = bget(dev, blockno);
+	if (!b->valid) {
+		virtio_disk_rw(b, 0);
+		b->valid = 1;
+	}
+	return b;
+}
+
+void bwrite(struct buf *b)
+{
+	if (!holdingsleep(&b->lock))
+		panic("bwrite: buffer not locked");
+	virtio_disk_rw(b, 1);
+}
+
+void brelse(struct buf *b)
+{
+	if (!holdingsleep(&b->lock))
+		panic("brelse: buffer not locked");
+	releasesleep(&b->lock);
+	acquire(&bcache.lock);
+	if (--b->refcnt == 0) {
+		/* most recently used: move to the front */
+		b->next->prev = b->prev;
+		b->prev->next = b->next;
+		b->next = bcache.head.next;
+		b->prev = &bcache.head;
+		bcache.head.next->prev = b;
+		bcache.head.next = b;
+	}
+	release(&bcache.lock);
+}

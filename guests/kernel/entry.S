@@ -1,0 +1,214 @@
+/*
+ * Kernel entry points in the window: kentry (from the boot stub), kexc (every exception but
+ * the refill), trapret (back to the interrupted context), swtch (between kernel contexts).
+ */
+#include "cp0.h"
+#include "memlayout.h"
+#include "trap.h"
+
+	.set	noreorder
+	.set	noat
+	.text
+
+/* kentry(argc, argv, envp, memsize): boot stack, zero .bss, kmain. */
+	.globl	kentry
+	.type	kentry, @function
+kentry:
+	la	$sp, bootstack_top
+	la	$t0, __bss_start
+	la	$t1, __bss_end
+1:	beq	$t0, $t1, 2f
+	nop
+	sw	$zero, 0($t0)
+	b	1b
+	addiu	$t0, $t0, 4
+2:	jal	kmain
+	addiu	$sp, $sp, -16
+3:	b	3b
+	nop
+	.size	kentry, . - kentry
+
+/*
+ * kexc: the general exception vector's target.
+ *
+ * Fast path first: a TLBL whose BadVAddr lies in the VPT is the refill handler's own load
+ * missing (EXL was set, so EPC still names the user instruction). Map the VPT page pair from
+ * the current page directory (PDA_PGDIR) with tlbwr and return; the user instruction then
+ * misses again and the refill succeeds. Only k0/k1 are touched.
+ *
+ * Otherwise save a trap frame: on the process's kernel stack (PDA_KSTACK) when the trap came
+ * from user mode (Status.KSU = user), else below the current kernel sp; then continue in
+ * kernel mode with EXL and IE clear and call trap(tf).
+ */
+	.globl	kexc
+	.type	kexc, @function
+kexc:
+	mfc0	$k0, C0_CAUSE
+	andi	$k0, $k0, CA_EXC_MASK
+	xori	$k0, $k0, EXC_TLBL << CA_EXC_SHIFT
+	bnez	$k0, 1f
+	mfc0	$k0, C0_BADVADDR
+	srl	$k1, $k0, 22
+	xori	$k1, $k1, VPT_BASE >> 22
+	bnez	$k1, 1f
+	lui	$k1, %hi(PDA_VA)
+	lw	$k1, %lo(PDA_VA) + PDA_PGDIR($k1)
+	ext	$k0, $k0, 13, 9		/* VPT page pair: 0..511 */
+	sll	$k0, $k0, 3		/* two pgdir words per pair */
+	addu	$k1, $k1, $k0
+	lw	$k0, 0($k1)
+	lw	$k1, 4($k1)
+	mtc0	$k0, C0_ENTRYLO0
+	mtc0	$k1, C0_ENTRYLO1
+	ehb
+	tlbwr
+	eret
+
+1:	mfc0	$k0, C0_STATUS
+	andi	$k0, $k0, ST_KSU_USER
+	beqz	$k0, 2f
+	move	$k1, $sp
+	lui	$k0, %hi(PDA_VA)
+	lw	$sp, %lo(PDA_VA) + PDA_KSTACK($k0)
+2:	addiu	$sp, $sp, -TF_SIZE
+	sw	$k1, TF_REG(29)($sp)
+	sw	$1, TF_REG(1)($sp)
+	sw	$2, TF_REG(2)($sp)
+	sw	$3, TF_REG(3)($sp)
+	sw	$4, TF_REG(4)($sp)
+	sw	$5, TF_REG(5)($sp)
+	sw	$6, TF_REG(6)($sp)
+	sw	$7, TF_REG(7)($sp)
+	sw	$8, TF_REG(8)($sp)
+	sw	$9, TF_REG(9)($sp)
+	sw	$10, TF_REG(10)($sp)
+	sw	$11, TF_REG(11)($sp)
+	sw	$12, TF_REG(12)($sp)
+	sw	$13, TF_REG(13)($sp)
+	sw	$14, TF_REG(14)($sp)
+	sw	$15, TF_REG(15)($sp)
+	sw	$16, TF_REG(16)($sp)
+	sw	$17, TF_REG(17)($sp)
+	sw	$18, TF_REG(18)($sp)
+	sw	$19, TF_REG(19)($sp)
+	sw	$20, TF_REG(20)($sp)
+	sw	$21, TF_REG(21)($sp)
+	sw	$22, TF_REG(22)($sp)
+	sw	$23, TF_REG(23)($sp)
+	sw	$24, TF_REG(24)($sp)
+	sw	$25, TF_REG(25)($sp)
+	sw	$28, TF_REG(28)($sp)
+	sw	$30, TF_REG(30)($sp)
+	sw	$31, TF_REG(31)($sp)
+	mflo	$t0
+	sw	$t0, TF_LO($sp)
+	mfhi	$t0
+	sw	$t0, TF_HI($sp)
+	mfc0	$t0, C0_EPC
+	sw	$t0, TF_EPC($sp)
+	mfc0	$t0, C0_STATUS
+	sw	$t0, TF_STATUS($sp)
+	mfc0	$t1, C0_CAUSE
+	sw	$t1, TF_CAUSE($sp)
+	mfc0	$t1, C0_BADVADDR
+	sw	$t1, TF_BADVADDR($sp)
+	li	$t1, ~(ST_EXL | ST_KSU_MASK | ST_IE)
+	and	$t0, $t0, $t1
+	mtc0	$t0, C0_STATUS		/* kernel mode, interrupts off, nested traps allowed */
+	ehb
+	jal	trap
+	move	$a0, $sp
+	/* fall through */
+	.size	kexc, . - kexc
+
+/* trapret: restore the frame at sp and eret (also the first return of a new process). */
+	.globl	trapret
+	.type	trapret, @function
+trapret:
+	di
+	ehb
+	lw	$t0, TF_LO($sp)
+	mtlo	$t0
+	lw	$t0, TF_HI($sp)
+	mthi	$t0
+	lw	$1, TF_REG(1)($sp)
+	lw	$2, TF_REG(2)($sp)
+	lw	$3, TF_REG(3)($sp)
+	lw	$4, TF_REG(4)($sp)
+	lw	$5, TF_REG(5)($sp)
+	lw	$6, TF_REG(6)($sp)
+	lw	$7, TF_REG(7)($sp)
+	lw	$8, TF_REG(8)($sp)
+	lw	$9, TF_REG(9)($sp)
+	lw	$10, TF_REG(10)($sp)
+	lw	$11, TF_REG(11)($sp)
+	lw	$12, TF_REG(12)($sp)
+	lw	$13, TF_REG(13)($sp)
+	lw	$14, TF_REG(14)($sp)
+	lw	$15, TF_REG(15)($sp)
+	lw	$16, TF_REG(16)($sp)
+	lw	$17, TF_REG(17)($sp)
+	lw	$18, TF_REG(18)($sp)
+	lw	$19, TF_REG(19)($sp)
+	lw	$20, TF_REG(20)($sp)
+	lw	$21, TF_REG(21)($sp)
+	lw	$22, TF_REG(22)($sp)
+	lw	$23, TF_REG(23)($sp)
+	lw	$24, TF_REG(24)($sp)
+	lw	$25, TF_REG(25)($sp)
+	lw	$28, TF_REG(28)($sp)
+	lw	$30, TF_REG(30)($sp)
+	lw	$31, TF_REG(31)($sp)
+	/* the saved Status has EXL set: from here on we are at exception level again */
+	lw	$k0, TF_STATUS($sp)
+	mtc0	$k0, C0_STATUS
+	lw	$k0, TF_EPC($sp)
+	mtc0	$k0, C0_EPC
+	lw	$sp, TF_REG(29)($sp)
+	ehb
+	eret
+	.size	trapret, . - trapret
+
+/* trapret_to(tf): return through the frame tf (a new process's first return). */
+	.globl	trapret_to
+	.type	trapret_to, @function
+trapret_to:
+	b	trapret
+	move	$sp, $a0
+	.size	trapret_to, . - trapret_to
+
+/* swtch(old, new): save callee-saved registers in *old, load *new (struct context). */
+	.globl	swtch
+	.type	swtch, @function
+swtch:
+	sw	$s0, 0($a0)
+	sw	$s1, 4($a0)
+	sw	$s2, 8($a0)
+	sw	$s3, 12($a0)
+	sw	$s4, 16($a0)
+	sw	$s5, 20($a0)
+	sw	$s6, 24($a0)
+	sw	$s7, 28($a0)
+	sw	$fp, 32($a0)
+	sw	$sp, 36($a0)
+	sw	$ra, 40($a0)
+	lw	$s0, 0($a1)
+	lw	$s1, 4($a1)
+	lw	$s2, 8($a1)
+	lw	$s3, 12($a1)
+	lw	$s4, 16($a1)
+	lw	$s5, 20($a1)
+	lw	$s6, 24($a1)
+	lw	$s7, 28($a1)
+	lw	$fp, 32($a1)
+	lw	$sp, 36($a1)
+	lw	$ra, 40($a1)
+	jr	$ra
+	nop
+	.size	swtch, . - swtch
+
+	.bss
+	.balign	16
+	.space	8192
+	.globl	bootstack_top
+bootstack_top:

@@ -1,0 +1,100 @@
+/*
+ * Physical page allocator: a free list of 4 KiB pages (window addresses) and a reference
+ * count per physical page, so that copy-on-write pages can be shared by several page tables.
+ */
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "spinlock.h"
+#include "defs.h"
+
+struct run {
+	struct run *next;
+};
+
+static struct {
+	struct spinlock lock;
+	struct run *freelist;
+	u32 nfree;
+	u16 *ref;	/* ref[pa >> PGSHIFT] */
+	u32 base;	/* first allocatable physical address */
+	u32 end;	/* end of RAM */
+} kmem;
+
+/* Hand the pages in [start_pa, end_pa) to the allocator (after the reference counts). */
+void kinit(u32 start_pa, u32 end_pa)
+{
+	initlock(&kmem.lock, "kmem");
+	u32 npages = end_pa >> PGSHIFT;
+	kmem.ref = P2V(start_pa);
+	start_pa = PGROUNDUP(start_pa + npages * sizeof(u16));
+	memset(kmem.ref, 0, npages * sizeof(u16));
+	kmem.base = start_pa;
+	kmem.end = end_pa;
+	/* push from the top down so that kalloc hands out low addresses first */
+	for (u32 pa = PGROUNDDOWN(end_pa) - PGSIZE; pa >= start_pa && pa < end_pa; pa -= PGSIZE) {
+		struct run *r = P2V(pa);
+		r->next = kmem.freelist;
+		kmem.freelist = r;
+		kmem.nfree++;
+	}
+}
+
+/* One page, reference count 1, contents undefined; 0 when memory is exhausted. */
+void *kalloc(void)
+{
+	acquire(&kmem.lock);
+	struct run *r = kmem.freelist;
+	if (r) {
+		kmem.freelist = r->next;
+		kmem.nfree--;
+		kmem.ref[V2P(r) >> PGSHIFT] = 1;
+	}
+	release(&kmem.lock);
+	return r;
+}
+
+void *kzalloc(void)
+{
+	void *p = kalloc();
+	if (p)
+		zeropage(p);
+	return p;
+}
+
+/* Drop one reference; the page is free when none remain. */
+void kfree(void *va)
+{
+	u32 pa = V2P(va);
+	if ((pa & (PGSIZE - 1)) || pa < kmem.base || pa >= kmem.end)
+		panic("kfree: bad page %p", va);
+	acquire(&kmem.lock);
+	u16 *rc = &kmem.ref[pa >> PGSHIFT];
+	if (*rc == 0)
+		panic("kfree: page %p is already free", va);
+	if (--*rc == 0) {
+		struct run *r = va;
+		r->next = kmem.freelist;
+		kmem.freelist = r;
+		kmem.nfree++;
+	}
+	release(&kmem.lock);
+}
+
+/* Add a reference (a page-table entry now shares the page). */
+void kref(void *va)
+{
+	acquire(&kmem.lock);
+	kmem.ref[V2P(va) >> PGSHIFT]++;
+	release(&kmem.lock);
+}
+
+u32 krefcount(u32 pa)
+{
+	return kmem.ref[pa >> PGSHIFT];
+}
+
+u32 kfreepages(void)
+{
+	return kmem.nfree;
+}

@@ -1,0 +1,63 @@
+/*
+ * What the kernel runs on: the bare machine or the disco monitor (the probe), how to stop
+ * it, and the boot arguments the loader left.
+ *
+ * The probe (documented in docs/kernel.md): after the exception vectors are live, the kernel
+ * executes `syscall` in kernel mode with v0 = HCALL_PROBE. On the bare machine the CPU takes
+ * an ordinary Sys exception into our own trap handler, which answers v0 = 0 (trap.c). Under
+ * the monitor the guest kernel runs in supervisor mode and a syscall from there is a monitor
+ * call: the monitor answers v0 = HCALL_MAGIC ("DSCO") and v1 = its interface version. The
+ * probe has no other effect on either, so one image boots both ways.
+ */
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "syscall.h"
+#include "defs.h"
+
+int machine_monitor;	/* 1 under the monitor */
+u32 memsize;		/* bytes of RAM (at most MAXMEM) */
+
+void machine_probe(void)
+{
+	register u32 v0 __asm__("$2") = HCALL_PROBE;
+	register u32 v1 __asm__("$3") = 0;
+	__asm__ __volatile__("syscall" : "+r"(v0), "+r"(v1) : : "memory");
+	machine_monitor = v0 == HCALL_MAGIC;
+}
+
+/* Stop the machine: disco's halt register takes the code, SOFTRES resets a Malta. */
+void machine_halt(int code)
+{
+	*(volatile u32 *)KSEG1(0x1F000600u) = (u32)code;
+	*(volatile u32 *)KSEG1(0x1F000500u) = 0x42;
+	for (;;)
+		;
+}
+
+/*
+ * Split the kernel command line (YAMON argv[1], set by `disco run --cmdline`) into words.
+ * The loader's pointers are kseg0 addresses of low memory; we read them through the window.
+ * Returns the number of words stored in words[] (pointers into a static copy).
+ */
+int bootargs(u32 argc, u32 argv, char **words, int max)
+{
+	static char line[256];
+	if (argc < 2 || argv == 0)
+		return 0;
+	u32 *av = P2V(argv & 0x1fffffffu);
+	const char *s = P2V(av[1] & 0x1fffffffu);
+	safestrcpy(line, s, sizeof line);
+	int n = 0;
+	char *p = line;
+	while (*p && n < max) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (!*p)
+			break;
+		words[n++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return n;
+}

@@ -1,0 +1,20 @@
+/* Kernel limits. Sizes of static tables; raise them here only. */
+#ifndef KERNEL_PARAM_H
+#define KERNEL_PARAM_H
+
+#define NCPU		8	/* CPUs the kernel has per-CPU state for */
+#define NPROC		64	/* process table */
+#define NOFILE		16	/* open files per process */
+#define NFILE		128	/* open files in the system */
+#define NINODE		64	/* in-memory inode cache */
+#define NBUF		128	/* buffer cache blocks (4 KiB each) */
+#define MAXARG		32	/* exec arguments */
+#define MAXARGLEN	1024	/* bytes of all exec argument strings */
+#define MAXPATH		128	/* path names */
+#define KSTACKSIZE	8192	/* kernel stack per process */
+#define HZ		1000	/* timer ticks per second of simulated time */
+#define CPU_HZ		100000000u	/* nominal clock: one instruction per cycle at 100 MHz */
+#define TICK_COUNT	(CPU_HZ / 2 / HZ)	/* Count increments per tick (Count = cycles / 2) */
+#define ROOTDEV		1
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * Traps: interrupts, system calls, TLB faults and everything else (MIPS32 PRA 6.2). entry.S
+ * has saved the frame and cleared EXL; interrupts are off until a handler turns them on.
+ *
+ * From user mode, a fault the kernel cannot resolve kills the process with a message; from
+ * kernel mode it is a kernel bug and panics. Timer interrupts preempt the running process.
+ */
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "cp0.h"
+#include "spinlock.h"
+#include "trap.h"
+#include "proc.h"
+#include "syscall.h"
+#include "defs.h"
+
+static const char *excname[32] = {
+	"interrupt", "TLB modified", "TLB load", "TLB store", "address error (load)",
+	"address error (store)", "bus error (fetch)", "bus error (data)", "syscall",
+	"breakpoint", "reserved instruction", "coprocessor unusable", "overflow", "trap",
+};
+
+/* Start this CPU's tick: Compare = Count + TICK_COUNT (PRA 9.13). */
+void timer_init(void)
+{
+	mtc0(11, 0, read_count() + TICK_COUNT);
+}
+
+static void clockintr(void)
+{
+	struct cpu *c = mycpu();
+	u32 next = mfc0(11, 0) + TICK_COUNT;
+	u32 now = read_count();
+	if ((int)(next - now) <= 0)	/* missed ticks (a long wait): no catching up */
+		next = now + TICK_COUNT;
+	mtc0(11, 0, next);	/* also acknowledges the interrupt */
+	c->ticks++;
+	if (c->id == 0) {
+		acquire(&tickslock);
+		ticks++;
+		wakeup(&ticks);
+		release(&tickslock);
+	}
+}
+
+/* Handle pending device interrupts; returns 1 if the timer was among them. */
+static int devintr(struct trapframe *tf)
+{
+	u32 pending = tf->cause & tf->status & CA_IP_MASK;
+	int timer = 0;
+	if (pending & CA_IP(TIMER_IRQ)) {
+		clockintr();
+		timer = 1;
+	}
+	if (pending & CA_IP(VIRTIO0_IRQ))
+		virtio_disk_intr();
+	return timer;
+}
+
+void trap(struct trapframe *tf)
+{
+	u32 code = (tf->cause & CA_EXC_MASK) >> CA_EXC_SHIFT;
+	int user = (tf->status & ST_KSU_MASK) == ST_KSU_USER;
+	struct proc *p = myproc();
+	int timer = 0;
+
+	if (!user && code != EXC_INT && code != EXC_SYS)
+		panic("%s in kernel: epc 0x%x badvaddr 0x%x cause 0x%x", excname[code] ? excname[code] : "exception",
+		      tf->epc, tf->badvaddr, tf->cause);
+
+	switch (code) {
+	case EXC_INT:
+		timer = devintr(tf);
+		break;
+	case EXC_SYS:
+		if (!user) {
+			/* a monitor call on the bare machine (the probe): no monitor here */
+			tf->regs[R_V0] = 0;
+			tf->epc += 4;
+			return;
+		}
+		if (tf->cause & CA_BD) {
+			setkilled(p, "syscall in a branch delay slot at", tf->epc);
+			break;
+		}
+		tf->epc += 4;
+		intr_on();
+		syscall(tf);
+		break;
+	case EXC_MOD:
+	case EXC_TLBL:
+	case EXC_TLBS:
+		mycpu()->pgfaults++;
+		if (uvm_fault(p, tf->badvaddr, code != EXC_TLBL) < 0) {
+			printf("pid %d %s: segmentation fault: %s at 0x%x (epc 0x%x); killed\n", p->pid, p->name,
+			       excname[code], tf->badvaddr, tf->epc);
+			p->killed = 1;
+		}
+		break;
+	default:
+		printf("pid %d %s: %s at epc 0x%x (badvaddr 0x%x); killed\n", p->pid, p->name,
+		       excname[code] ? excname[code] : "unknown exception", tf->epc, tf->badvaddr);
+		p->killed = 1;
+		break;
+	}
+
+	if (user) {
+		if (killed(p))
+			exit(-1);
+		if (timer)
+			yield();
+	} else if (timer && p && p->state == RUNNING) {
+		yield();	/* preempted in the kernel with interrupts on and no locks held */
+	}
+}
