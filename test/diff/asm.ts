@@ -141,6 +141,14 @@ export function jump(m: 'j' | 'jal', target: number): Insn {
   return { word: encode(m, { target: (target >>> 2) & 0x3ffffff }), text: `${m}\t${hex(target)}` };
 }
 export function jr(rs: number): Insn { return { word: encode('jr', { rs }), text: `jr\t${rn(rs)}` }; }
+/** jalr.hb: jump and link, clearing instruction hazards (MIPS32r2, after SYNCI). */
+export function jalrHb(rd: number, rs: number): Insn {
+  return { word: encode('jalr.hb', { rd, rs }), text: rd === 31 ? `jalr.hb\t${rn(rs)}` : `jalr.hb\t${rn(rd)},${rn(rs)}` };
+}
+/** synci off(base) (MIPS32r2). */
+export function synci(off: number, base: number): Insn {
+  return { word: encode('synci', { base, offset: s16(off) }), text: `synci\t${s16(off)}(${rn(base)})` };
+}
 export function jalr(rd: number, rs: number): Insn {
   return { word: encode('jalr', { rd, rs }), text: rd === 31 ? `jalr\t${rn(rs)}` : `jalr\t${rn(rd)},${rn(rs)}` };
 }

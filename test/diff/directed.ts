@@ -13,7 +13,7 @@
 
 import {
   Asm, R, Insn, alu3, aluImm, lui, shift, mem, nop, jr, jalr, mfc0, mtc0, cop0, ehb, syscall, brk,
-  trap, trapi, raw, jump, rdhwr, cache, mfhi, mflo, mthi, mtlo, muldiv, ins, ext, di, ei,
+  trap, trapi, raw, jump, rdhwr, cache, jalrHb, synci, sync, mfhi, mflo, mthi, mtlo, muldiv, ins, ext, di, ei,
 } from './asm.ts';
 import { emitRuntime, emitString, RT } from './runtime.ts';
 import { buildElf } from '../../cpu/elf.ts';
@@ -27,6 +27,9 @@ const ALT_EBASE = 0x80200000;
 /** Physical pages used through the TLB (data pattern, a spare page, user code). */
 const DATA_PA = 0x01100000;
 const USER_PA = 0x01200000;
+/** Two physical code pages for the remapping test: each returns its own number in v0. */
+const CODEA_PA = 0x01300000;
+const CODEB_PA = 0x01301000;
 const USER_VA = 0x00400000;
 /** Where user-mode code runs (mapped to USER_PA, read-only, global). */
 const UCODE_VA = 0x00402000;
@@ -265,9 +268,20 @@ class Directed {
       { vaddr: CODE, data: a.bytes() },
       { vaddr: 0x80000000 + DATA_PA, data, flags: 6 },
       { vaddr: 0x80000000 + USER_PA, data: this.user.bytes() },
+      { vaddr: 0x80000000 + CODEA_PA, data: returnsPage(1) },
+      { vaddr: 0x80000000 + CODEB_PA, data: returnsPage(2) },
     ], CODE);
     return { elf, asm: a, tests: this.tests };
   }
+}
+
+/** A code page whose first routine returns `n` in v0 (jr ra; addiu v0,zero,n). */
+function returnsPage(n: number): Uint8Array {
+  const a = new Asm(0);
+  a.emit(jr(R.ra));
+  a.emit(aluImm('addiu', R.v0, R.zero, n));
+  a.finish();
+  return a.bytes();
 }
 
 // --- The tests -------------------------------------------------------------------------------------
@@ -623,6 +637,90 @@ function tlbTests(d: Directed): void {
   d.print(R.s2, R.s3);
 }
 
+/**
+ * Code through the TLB: a kuseg page executed in kernel mode, then remapped by tlbwi and by an
+ * ASID switch. A translation or decoded-code cache that is not flushed returns the old page's
+ * answer.
+ */
+function codeRemap(d: Directed): void {
+  const a = d.a;
+  const VA = 0x00800000;
+  const call = (): void => {
+    a.li(R.t9, VA);
+    a.emit(jalrHb(R.ra, R.t9));
+    a.emit(nop());
+  };
+  d.test('code remapped by tlbwi and by ASID');
+  d.tlbwi(5, VA | 1, entryLo(CODEA_PA), entryLo(CODEA_PA + 0x2000, { v: false }));
+  d.setC0(C0.EntryHi, 1);
+  call();
+  a.emit(alu3('or', R.s1, R.v0, R.zero));
+  d.tlbwi(5, VA | 1, entryLo(CODEB_PA), entryLo(CODEA_PA + 0x2000, { v: false }));
+  d.setC0(C0.EntryHi, 1);
+  call();
+  a.emit(alu3('or', R.s2, R.v0, R.zero));
+  // Same VPN2, ASID 2 -> page A (no double match: ASIDs differ, neither global).
+  d.tlbwi(6, VA | 2, entryLo(CODEA_PA), entryLo(CODEA_PA + 0x2000, { v: false }));
+  d.setC0(C0.EntryHi, 2);
+  call();
+  a.emit(alu3('or', R.s3, R.v0, R.zero));
+  d.setC0(C0.EntryHi, 1);
+  call();
+  a.emit(alu3('or', R.s4, R.v0, R.zero));
+  d.print(R.s1, R.s2, R.s3, R.s4);
+  d.tlbwi(5, 0x80000000 + (5 << 13), 0, 0, 0);
+  d.tlbwi(6, 0x80000000 + (6 << 13), 0, 0, 0);
+  d.setC0(C0.EntryHi, 0);
+
+  d.test('self-modifying code (synci; sync; jalr.hb)');
+  // A routine in this image, run once, rewritten, run again: through kseg0, then written through
+  // the kseg1 alias, then an instruction in the page that is executing.
+  const routine = a.newLabel('smc_routine');
+  const after = a.newLabel('smc_after');
+  const rewrite = (value: number, viaKseg1: boolean): void => {
+    a.la(R.t0, routine);
+    a.li(R.t1, aluImm('addiu', R.v0, R.zero, value).word);
+    if (viaKseg1) {
+      a.li(R.t2, 0x20000000);
+      a.emit(alu3('or', R.t2, R.t0, R.t2));
+      a.emit(mem('sw', R.t1, 4, R.t2));
+    } else {
+      a.emit(mem('sw', R.t1, 4, R.t0));
+    }
+    a.emit(synci(4, R.t0));
+    a.emit(sync());
+  };
+  const callRoutine = (dst: number): void => {
+    a.la(R.t9, routine);
+    a.emit(jalrHb(R.ra, R.t9));
+    a.emit(nop());
+    a.emit(alu3('or', dst, R.v0, R.zero));
+  };
+  a.br('beq', R.zero, R.zero, after);
+  a.emit(nop());
+  a.label(routine);
+  a.emit(jr(R.ra));
+  a.emit(aluImm('addiu', R.v0, R.zero, 1));
+  a.label(after);
+  callRoutine(R.s1);
+  rewrite(7, false);
+  callRoutine(R.s2);
+  rewrite(9, true);
+  callRoutine(R.s3);
+  // The next instruction after the synci sequence is itself rewritten, then reached by jr.hb.
+  const patched = a.newLabel('smc_patched');
+  a.la(R.t0, patched);
+  a.li(R.t1, aluImm('addiu', R.s4, R.zero, 11).word);
+  a.emit(mem('sw', R.t1, 0, R.t0));
+  a.emit(synci(0, R.t0));
+  a.emit(sync());
+  a.emit(jalrHb(R.zero, R.t0));
+  a.emit(nop());
+  a.label(patched);
+  a.emit(aluImm('addiu', R.s4, R.zero, 3));
+  d.print(R.s1, R.s2, R.s3, R.s4);
+}
+
 function userMode(d: Directed): void {
   const a = d.a;
   d.test('user mode');
@@ -789,6 +887,7 @@ export function buildDirected(): { elf: Uint8Array; asm: Asm; tests: number } {
   basicExceptions(d);
   delaySlots(d);
   tlbTests(d);
+  codeRemap(d);
   userMode(d);
   eretAndInterrupts(d);
   return d.finishImage();
