@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Machine } from '../cpu/machine.ts';
 import { ConfigError, configFromJson, parseMachineFile } from '../cpu/config.ts';
+import { assemble } from './cpu/helpers.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const smp = join(root, 'guests/smp/smp.elf');
@@ -113,4 +114,78 @@ describe('machine topology', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('node controller', () => {
+  it('starts a secondary CPU and delivers an inter-processor interrupt on IP6', () => {
+    // Vector at EBase + 0x180 = 0x80000180 (BEV = 0 on CPU 1): record Cause, ack, count, eret.
+    const handler = assemble(`
+      mfc0 k0, $13
+      lui k1, 0xbf20
+      sw zero, 0x24(k1)      # IPI_ACK
+      la k1, 0x80008000
+      sw k0, 0(k1)           # Cause seen by the handler
+      lw k0, 4(k1)
+      addiu k0, k0, 1
+      sw k0, 4(k1)           # interrupts taken
+      eret
+    `, 0x80000180 | 0);
+    const main = assemble(`
+      lui t0, 0xbf20
+      la t1, secondary
+      sw t1, 0x30(t0)        # START_PC
+      la t1, 0x80007000
+      sw t1, 0x34(t0)        # START_SP
+      li t1, 1
+      sw t1, 0x3c(t0)        # START 1
+      lw t2, 0x40(t0)        # RUNNING
+      la t3, 0x80008000
+      sw t2, 8(t3)
+      li t4, 2000
+    delay:
+      addiu t4, t4, -1
+      bne t4, zero, delay
+      nop
+      li t1, 1
+      sw t1, 0x20(t0)        # IPI_SEND 1
+    spin:
+      lw t5, 4(t3)
+      beq t5, zero, spin
+      nop
+      lui t0, 0xbf00
+      sw zero, 0x600(t0)     # halt, exit code 0
+    secondary:
+      lui t0, 0xbf20
+      lw t1, 0(t0)           # CPU_ID
+      lw t2, 4(t0)           # NODE_ID
+      la t3, 0x80008000
+      sw t1, 12(t3)
+      sw t2, 16(t3)
+      sw a1, 20(t3)
+      li t1, 0x4001          # IM6 | IE, BEV = 0
+      mtc0 t1, $12
+      ehb
+    idle:
+      wait
+      b idle
+      nop
+    `, 0x80001000 | 0);
+    const m = new Machine({ nodes: 2, cpusPerNode: 1, memPerNode: 16 << 20, out: () => {} });
+    const put = (p: { words: number[]; origin: number }): void => p.words.forEach((w, i) => { m.bus.ram32[((p.origin & 0x1fffffff) >>> 2) + i] = w; });
+    put(handler);
+    put(main);
+    m.cpu.setPC(0x80001000 | 0);
+    m.cpu.cp0.status = 0x00400000;
+    const r = m.run({ maxInstructions: 1_000_000 });
+    expect(r.reason).toBe('halt');
+    const word = (off: number): number => m.bus.ram32[(0x8000 + off) >>> 2];
+    expect(word(8)).toBe(1 | 2);        // RUNNING after START: CPUs 0 and 1
+    expect(word(12)).toBe(1);           // CPU 1 reads its own id
+    expect(word(16)).toBe(1);           // on node 1
+    expect(word(20)).toBe(1);           // a1 = its id
+    expect(word(4)).toBe(1);            // one interrupt taken
+    expect(word(0) & 0x7c).toBe(0);     // ExcCode Int
+    expect(word(0) & 0x4000).toBe(0x4000); // IP6 pending at entry
+    expect(m.cpus[1].cp0.cause & 0x4000).toBe(0); // acknowledged
+  });
 });
