@@ -118,6 +118,12 @@ export class Cpu {
   /** Access kind of the last address/TLB exception (ACC_*), for observers. */
   faultAccess = 0;
   /**
+   * For syscall, break, COP0 instructions and cache: where execution continues after the
+   * instruction (pc + 4, or the branch target when it sits in a delay slot). A trap handler
+   * that emulates the instruction resumes there with setPC(cpu.resumePC).
+   */
+  resumePC = 0;
+  /**
    * Set when the machine cannot go on meaningfully (an exception vector that is not in memory:
    * every exception would fault again at once). The run loop stops with this message.
    */
@@ -313,8 +319,8 @@ export class Cpu {
               break;
             case 0x0a: if (r[(w >>> 16) & 31] === 0) r[(w >>> 11) & 31] = r[(w >>> 21) & 31]; break; // movz
             case 0x0b: if (r[(w >>> 16) & 31] !== 0) r[(w >>> 11) & 31] = r[(w >>> 21) & 31]; break; // movn
-            case 0x0c: this.left = left; this.raise(EXC_SYS, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // syscall
-            case 0x0d: this.left = left; this.raise(EXC_BP, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // break
+            case 0x0c: this.left = left; this.resumePC = pc; this.raise(EXC_SYS, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // syscall
+            case 0x0d: this.left = left; this.resumePC = pc; this.raise(EXC_BP, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; // break
             case 0x0f: break; // sync: one CPU in program order
             case 0x10: r[(w >>> 11) & 31] = this.hi; break; // mfhi
             case 0x11: this.hi = r[(w >>> 21) & 31]; break; // mthi
@@ -412,7 +418,7 @@ export class Cpu {
         case 0x0f: r[(w >>> 16) & 31] = w << 16; break; // lui
 
         case 0x10: // COP0: privileged, rare; handled out of line
-          this.left = left; this.cop0(w, curpc, ds);
+          this.left = left; this.resumePC = pc; this.cop0(w, curpc, ds);
           if (this.sig !== 0) {
             // eret both redirects pc and ends the batch (it may enable interrupts).
             if ((this.sig & SIG_END) !== 0) { n -= left; left = 0; }
@@ -564,7 +570,7 @@ export class Cpu {
           break;
 
         case 0x2f: // cache: no cache model in the functional mode; privileged (PRA 5.4)
-          if (this.cp0.mode() !== 0 && (this.cp0.status & ST_CU0) === 0) { this.left = left; this.raiseCpU(0, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+          if (this.cp0.mode() !== 0 && (this.cp0.status & ST_CU0) === 0) { this.left = left; this.resumePC = pc; this.raiseCpU(0, curpc, ds); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
           break;
         case 0x33: break; // pref: a hint
         case 0x31: case 0x35: case 0x39: case 0x3d: // lwc1 ldc1 swc1 sdc1: no FPU
@@ -587,6 +593,26 @@ export class Cpu {
 
   // ---------------------------------------------------------------------------------------
   // Slow paths. Each either completes the access or raises an exception (this.sig |= SIG_TRAP).
+
+  /**
+   * Translate `va` as the CPU would in mode `mode` (0 kernel, 1 supervisor, 2 user) with the
+   * current ASID, without side effects: no exception, no statistics, no cache fill. Returns
+   * the physical address, or -1 when the access would fault. For monitors and debuggers.
+   */
+  peekTranslate(va: number, mode: number, write = false): number {
+    const u = va >>> 0;
+    if (u >= 0x80000000 && u < 0xc0000000) return mode === 0 ? u & 0x1fffffff : -1;
+    if (u >= 0xc0000000 && mode === 2) return -1;
+    if (u >= 0xe0000000 && mode !== 0) return -1;
+    if (u < 0x80000000 && (this.cp0.status & ST_ERL) !== 0) return u;
+    const i = this.tlb.lookup(va, this.cp0.entryHi & 0xff);
+    if (i === TLB_MISS) return -1;
+    const pageBytes = this.tlb.pageBytes(i);
+    const lo = (va & pageBytes) !== 0 ? this.tlb.lo1[i] : this.tlb.lo0[i];
+    if ((lo & 2) === 0 || (write && (lo & 4) === 0)) return -1;
+    const base = ((lo >>> 6) & 0xffffff) * 4096;
+    return base - (base % pageBytes) + (va & (pageBytes - 1));
+  }
 
   /** Translate `va` for an access of kind `acc`; returns the physical address or -1 (trapped). */
   translate(va: number, acc: number, pc: number, ds: number): number {
