@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const QEMU = 'qemu-system-mipsel';
+/** The QEMU binary; DISCO_QEMU overrides it (e.g. to check the skip path). */
+export const QEMU = process.env.DISCO_QEMU ?? 'qemu-system-mipsel';
 
 /** The outcome of one emulator run. */
 export interface RunResult {
