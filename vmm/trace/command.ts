@@ -174,10 +174,12 @@ export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): num
       : summary.toText(totals, sy, `TLB miss summary: ${image}${describeFilter(filter) ? ` (${describeFilter(filter)})` : ''}`);
     process.stdout.write(text);
   }
-  if (early !== '') {
-    if (early !== 'output closed') process.stderr.write(`disco: trace stopped after ${res.instructions} instructions: ${early}\n`);
-    return 0;
+  if (tracer.stopped) {
+    const cut = early !== '' ? `; the run stopped there, after ${res.instructions} instructions` : '';
+    process.stderr.write(`disco: recording stopped: ${tracer.stopReason}${cut}\n`);
   }
+  // A run the trace cut short is a successful trace.
+  if (early !== '') return 0;
   return kit.stopStatus(res, opts.maxInstructions);
 }
 

@@ -87,8 +87,9 @@ export function excName(code: number): string {
   return code === 1 ? 'Mod' : code === 2 ? 'TLBL' : code === 3 ? 'TLBS' : `exc${code}`;
 }
 
-/** "0x0040a1c0": eight hex digits. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+
+/** "0x0040a1c0": eight hex digits (by byte table: traces format millions of addresses). */
 export function hex8(v: number): string {
-  const s = (v >>> 0).toString(16);
-  return '0x' + '00000000'.slice(s.length) + s;
+  return '0x' + HEX2[v >>> 24] + HEX2[(v >>> 16) & 255] + HEX2[(v >>> 8) & 255] + HEX2[v & 255];
 }

@@ -58,13 +58,15 @@ export class Symbolizer {
     return null;
   }
 
-  /** "name+0x10" covering `addr`, or null. */
+  /** "name+0x10" covering `addr` (characters beyond ASCII as "?"), or null. */
   sym(addr: number): string | null {
     if (this.table === null) return null;
     let s = this.syms.get(addr);
     if (s === undefined) {
       if (this.syms.size >= 1 << 16) this.syms.clear();
       s = this.table.symbolize(addr);
+      // TraceOutput takes ASCII only, and bounded lines (MAX_LINE).
+      if (s !== null) s = s.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
       this.syms.set(addr, s);
     }
     return s;
@@ -144,51 +146,128 @@ function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** csv: a header line with the field names, then one row per miss; null is an empty field. */
+const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const EMPTY = new Uint8Array(0);
+const COMMA = 0x2c, NEWLINE = 0x0a, QUOTE = 0x22;
+/** Room for the fixed part of a CSV or JSON line (numbers, names, addresses; the symbol comes on top). */
+const LINE_FIXED = 512;
+
+/** Encoded symbol text by address, through `convert` (CSV quoting, JSON string), cached. */
+class SymBytes {
+  private readonly cache = new Map<string, Uint8Array>();
+  constructor(private readonly sy: Symbolizer, private readonly convert: (s: string) => string, private readonly none: Uint8Array) {}
+  get(e: TlbEvent): Uint8Array {
+    const s = this.sy.symAt(e.pc, e.pcPa);
+    if (s === null) return this.none;
+    let b = this.cache.get(s);
+    if (b === undefined) {
+      if (this.cache.size >= 1 << 16) this.cache.clear();
+      b = enc(this.convert(s));
+      this.cache.set(s, b);
+    }
+    return b;
+  }
+}
+
+/**
+ * csv: a header line with the field names, then one row per miss; null is an empty field.
+ * Written byte by byte into the output buffer (see TraceOutput): no strings per event.
+ */
 class CsvFormat implements TraceFormat {
-  constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer) {}
+  private readonly syms: SymBytes;
+  private readonly mode = MODE_NAMES.map((n) => enc(`,${n},`));
+  private readonly kind = KIND_NAMES.map((n) => enc(`${n},`));
+  private readonly access = ACCESS_NAMES.map((n) => enc(`${n},`));
+  private readonly exc = [0, 1, 2, 3].map((c) => enc(`${excName(c)},`));
+  private readonly outcome = OUTCOME_NAMES.map((n) => enc(`,${n},`));
+  constructor(private readonly out: TraceOutput, sy: Symbolizer) {
+    this.syms = new SymBytes(sy, csvField, EMPTY);
+  }
 
   begin(): void {
     this.out.write(FIELDS.join(',') + '\n');
   }
 
   event(e: TlbEvent): void {
-    const sym = this.sy.symAt(e.pc, e.pcPa);
-    this.out.write(
-      `${e.seq},${e.cycle},${e.insn},${e.cpu},${e.vm ?? ''},${e.vcpu ?? ''},${MODE_NAMES[e.mode]},${KIND_NAMES[e.kind]},` +
-      `${ACCESS_NAMES[e.access]},${excName(e.exc)},${e.asid},${hex8(e.pc)},${e.ds ? 1 : 0},${hex8(e.va)},` +
-      `${OUTCOME_NAMES[e.outcome]},${e.cost ?? ''},${e.page ?? ''},${e.node ?? ''},${sym === null ? '' : csvField(sym)}\n`,
-    );
+    const o = this.out;
+    const sym = this.syms.get(e);
+    o.need(LINE_FIXED + sym.length);
+    o.uint(e.seq); o.byte(COMMA);
+    o.uint(e.cycle); o.byte(COMMA);
+    o.uint(e.insn); o.byte(COMMA);
+    o.uint(e.cpu); o.byte(COMMA);
+    if (e.vm !== null) o.uint(e.vm);
+    o.byte(COMMA);
+    if (e.vcpu !== null) o.uint(e.vcpu);
+    o.put(this.mode[e.mode]);
+    o.put(this.kind[e.kind]);
+    o.put(this.access[e.access]);
+    o.put(this.exc[e.exc]);
+    o.uint(e.asid); o.byte(COMMA);
+    o.hex8(e.pc); o.byte(COMMA);
+    o.byte(e.ds ? 0x31 : 0x30); o.byte(COMMA);
+    o.hex8(e.va);
+    o.put(this.outcome[e.outcome]);
+    if (e.cost !== null) o.uint(e.cost);
+    o.byte(COMMA);
+    if (e.page !== null) o.uint(e.page);
+    o.byte(COMMA);
+    if (e.node !== null) o.uint(e.node);
+    o.byte(COMMA);
+    o.put(sym);
+    o.byte(NEWLINE);
   }
 
   end(): void {}
 }
 
-/** jsonl: one JSON object per line, keys in FIELDS order. */
+/** jsonl: one JSON object per line, keys in FIELDS order; written like CSV, byte by byte. */
 class JsonlFormat implements TraceFormat {
-  private readonly symJson = new Map<string, string>();
-  constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer) {}
+  private readonly syms: SymBytes;
+  private readonly k = {
+    seq: enc('{"seq":'), cycle: enc(',"cycle":'), insn: enc(',"insn":'), cpu: enc(',"cpu":'), vm: enc(',"vm":'),
+    vcpu: enc(',"vcpu":'), asid: enc(',"asid":'), pc: enc(',"pc":"'), dsTrue: enc('","ds":true,"va":"'),
+    dsFalse: enc('","ds":false,"va":"'), cost: enc(',"cost":'), page: enc(',"page":'), node: enc(',"node":'),
+    sym: enc(',"sym":'), end: enc('}\n'), null: enc('null'),
+  };
+  private readonly mode = MODE_NAMES.map((n) => enc(`,"mode":"${n}"`));
+  private readonly kind = KIND_NAMES.map((n) => enc(`,"kind":"${n}"`));
+  private readonly access = ACCESS_NAMES.map((n) => enc(`,"access":"${n}"`));
+  private readonly exc = [0, 1, 2, 3].map((c) => enc(`,"exc":"${excName(c)}"`));
+  private readonly outcome = OUTCOME_NAMES.map((n) => enc(`","outcome":"${n}"`));
+  constructor(private readonly out: TraceOutput, sy: Symbolizer) {
+    this.syms = new SymBytes(sy, (s) => JSON.stringify(s), enc('null'));
+  }
 
   begin(): void {}
 
-  event(e: TlbEvent): void {
-    this.out.write(
-      `{"seq":${e.seq},"cycle":${e.cycle},"insn":${e.insn},"cpu":${e.cpu},"vm":${e.vm},"vcpu":${e.vcpu},` +
-      `"mode":"${MODE_NAMES[e.mode]}","kind":"${KIND_NAMES[e.kind]}","access":"${ACCESS_NAMES[e.access]}",` +
-      `"exc":"${excName(e.exc)}","asid":${e.asid},"pc":"${hex8(e.pc)}","ds":${e.ds},"va":"${hex8(e.va)}",` +
-      `"outcome":"${OUTCOME_NAMES[e.outcome]}","cost":${e.cost},"page":${e.page},"node":${e.node},"sym":${this.json(this.sy.symAt(e.pc, e.pcPa))}}\n`,
-    );
+  private maybe(v: number | null): void {
+    if (v === null) this.out.put(this.k.null); else this.out.uint(v);
   }
 
-  private json(s: string | null): string {
-    if (s === null) return 'null';
-    let j = this.symJson.get(s);
-    if (j === undefined) {
-      if (this.symJson.size >= 1 << 16) this.symJson.clear();
-      j = JSON.stringify(s);
-      this.symJson.set(s, j);
-    }
-    return j;
+  event(e: TlbEvent): void {
+    const o = this.out, k = this.k;
+    const sym = this.syms.get(e);
+    o.need(LINE_FIXED + sym.length);
+    o.put(k.seq); o.uint(e.seq);
+    o.put(k.cycle); o.uint(e.cycle);
+    o.put(k.insn); o.uint(e.insn);
+    o.put(k.cpu); o.uint(e.cpu);
+    o.put(k.vm); this.maybe(e.vm);
+    o.put(k.vcpu); this.maybe(e.vcpu);
+    o.put(this.mode[e.mode]);
+    o.put(this.kind[e.kind]);
+    o.put(this.access[e.access]);
+    o.put(this.exc[e.exc]);
+    o.put(k.asid); o.uint(e.asid);
+    o.put(k.pc); o.hex8(e.pc);
+    o.put(e.ds ? k.dsTrue : k.dsFalse); o.hex8(e.va);
+    o.put(this.outcome[e.outcome]);
+    o.put(k.cost); this.maybe(e.cost);
+    o.put(k.page); this.maybe(e.page);
+    o.put(k.node); this.maybe(e.node);
+    o.put(k.sym); o.put(sym);
+    o.put(k.end);
   }
 
   end(): void {}
@@ -211,7 +290,8 @@ class PerfettoFormat implements TraceFormat {
   constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer, private readonly ctx: FormatContext) {}
 
   begin(): void {
-    this.out.write(`{"displayTimeUnit":"ns","otherData":{"clock":"1 cycle = 1 ns (nominal)","image":${JSON.stringify(this.ctx.image)}},"traceEvents":[\n`);
+    const image = JSON.stringify(this.ctx.image).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    this.out.write(`{"displayTimeUnit":"ns","otherData":{"clock":"1 cycle = 1 ns (nominal)","image":${image}},"traceEvents":[\n`);
     this.item(`{"ph":"M","pid":0,"name":"process_name","args":{"name":"bare machine"}}`);
     for (const cpu of this.ctx.cpus) {
       this.item(`{"ph":"M","pid":0,"tid":${cpu},"name":"thread_name","args":{"name":"cpu ${cpu}"}}`);

@@ -80,6 +80,9 @@ export class TlbTracer implements CpuObserver {
   private readonly wantWord: boolean;
   private readonly nodeOf: (pa: number) => number;
   private readonly states = new Map<Cpu, CpuState>();
+  // The last CPU looked up: with one CPU (or long runs on one) this skips the map.
+  private lastCpu: Cpu | null = null;
+  private lastState: CpuState | null = null;
 
   constructor(opts: TlbTracerOptions) {
     this.filter = opts.filter ?? ALL;
@@ -93,6 +96,14 @@ export class TlbTracer implements CpuObserver {
     if (cpu.observer !== null && cpu.observer !== this) throw new Error(`CPU ${num} already has an observer`);
     cpu.observer = this;
     this.states.set(cpu, { num, pending: [], resume: [] });
+    this.lastCpu = null;
+  }
+
+  private state(cpu: Cpu): CpuState | undefined {
+    if (cpu === this.lastCpu) return this.lastState!;
+    const st = this.states.get(cpu);
+    if (st !== undefined) { this.lastCpu = cpu; this.lastState = st; }
+    return st;
   }
 
   /** Stop observing `cpu` (its pending misses are written as unresolved). */
@@ -102,11 +113,12 @@ export class TlbTracer implements CpuObserver {
     this.flushState(st);
     if (cpu.observer === this) cpu.observer = null;
     this.states.delete(cpu);
+    this.lastCpu = null;
   }
 
   onException(cpu: Cpu, code: number, epcPC: number, ds: boolean, refill: boolean): void {
     if (code !== EXC_TLBL && code !== EXC_TLBS && code !== EXC_MOD) return;
-    const st = this.states.get(cpu);
+    const st = this.state(cpu);
     if (st === undefined) return;
     const seq = this.misses++;
     if (this.stopped) return;
@@ -147,28 +159,24 @@ export class TlbTracer implements CpuObserver {
   }
 
   onEret(cpu: Cpu, to: number): void {
-    const st = this.states.get(cpu);
+    const st = this.state(cpu);
     if (st === undefined || st.pending.length === 0) return;
     const asid = cpu.cp0.entryHi & 0xff;
     const now = cpu.now();
     const { pending, resume } = st;
+    if (pending.length === 1) { // the common case: one miss, its handler returns
+      if (resume[0] === (to | 0) && pending[0].asid === asid) {
+        const e = pending.pop()!;
+        resume.pop();
+        this.complete(cpu, e, now);
+      }
+      return;
+    }
     let kept = 0;
     for (let i = 0; i < pending.length; i++) {
       const e = pending[i];
       if (resume[i] === (to | 0) && e.asid === asid) {
-        e.outcome = OUTCOME_HANDLER;
-        e.cost = now - e.cycle;
-        const pa = tlbTranslate(cpu.tlb, e.va, e.asid);
-        if (pa >= 0) {
-          e.page = Math.floor(pa / 4096);
-          const node = this.nodeOf(pa);
-          e.node = node < 0 ? null : node;
-          if (e.access === ACC_FETCH) {
-            e.pcPa = pa;
-            if (this.wantWord) e.word = ramWord(cpu, pa);
-          }
-        }
-        this.emit(e);
+        this.complete(cpu, e, now);
       } else {
         pending[kept] = e;
         resume[kept] = resume[i];
@@ -177,6 +185,23 @@ export class TlbTracer implements CpuObserver {
     }
     pending.length = kept;
     resume.length = kept;
+  }
+
+  /** The handler of `e` returned at cycle `now`: cost, and the page it mapped. */
+  private complete(cpu: Cpu, e: TlbEvent, now: number): void {
+    e.outcome = OUTCOME_HANDLER;
+    e.cost = now - e.cycle;
+    const pa = tlbTranslate(cpu.tlb, e.va, e.asid);
+    if (pa >= 0) {
+      e.page = Math.floor(pa / 4096);
+      const node = this.nodeOf(pa);
+      e.node = node < 0 ? null : node;
+      if (e.access === ACC_FETCH) {
+        e.pcPa = pa;
+        if (this.wantWord) e.word = ramWord(cpu, pa);
+      }
+    }
+    this.emit(e);
   }
 
   /** End of the run: write every miss still waiting, as unresolved. */
