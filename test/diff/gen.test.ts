@@ -2,7 +2,7 @@
 // behaviour (checked by decoding every generated word with the opcode table).
 
 import { describe, it, expect } from 'vitest';
-import { generateProgram, buildBatch, assembleUnits, BUF_BYTES, CODE_BASE } from './gen.ts';
+import { generateProgram, buildBatch, assembleUnits, BUF_BYTES, CODE_BASE, type AssembledUnit } from './gen.ts';
 import {
   decode, rsOf, rtOf, rdOf, F_BRANCH, F_JUMP, F_LOAD, F_STORE, F_LINK, F_OVERFLOW, F_TRAP,
   F_SYSCALL, F_BREAK, F_PRIV, F_DIVIDE, F_WRITE_RT, F_WRITE_RD, F_WRITE_RA, F_LLSC, F_STATE,
@@ -63,7 +63,36 @@ describe('random program generator', () => {
       const units = assembleUnits(p);
       const ends = new Set(units.map((u) => u.addr));
       ends.add(units[units.length - 1]!.addr + 4 * units[units.length - 1]!.unit.size);
+      const S8 = 30;
+      // A loop: lui/ori s8; parts; addiu s8,s8,-1; bne/bgtz/bnel s8 back to the first part; slot.
+      const pieces: { unit: AssembledUnit['unit']; addr: number; words: number[]; texts: string[] }[] = [];
       for (const u of units) {
+        if (u.unit.kind !== 'loop') { pieces.push(u); continue; }
+        const where = `seed ${seed} loop at ${u.addr.toString(16)}`;
+        const n = u.words.length;
+        const back = u.words[n - 2]!;
+        const bop = decode(back);
+        if (decode(u.words[0]!)?.name !== 'lui' || rtOf(u.words[0]!) !== S8 || rtOf(u.words[1]!) !== S8) problems.push(`${where}: counter not set first`);
+        if (!bop || !['bne', 'bgtz', 'bnel'].includes(bop.name) || rsOf(back) !== S8) problems.push(`${where}: bad back edge`);
+        else if (u.addr + 4 * (n - 2) + 4 + ((back << 16) >> 16) * 4 !== u.addr + 8) problems.push(`${where}: back edge does not reach the body`);
+        const slot = decode(u.words[n - 1]!);
+        if (!slot || slot.flags & (F_BRANCH | F_JUMP) || written(u.words[n - 1]!) === S8) problems.push(`${where}: bad delay slot`);
+        let at = 2;
+        for (const part of u.unit.parts!) {
+          const words = u.words.slice(at, at + part.size);
+          if (part.kind === 'loop' || words.some((w) => (decode(w)?.flags ?? 0) & (F_BRANCH | F_JUMP))) problems.push(`${where}: control transfer in the body`);
+          if (words.some((w) => written(w) === S8)) problems.push(`${where}: body writes the counter`);
+          pieces.push({ unit: part, addr: u.addr + 4 * at, words, texts: u.texts.slice(at, at + part.size) });
+          at += part.size;
+        }
+        // Loop bodies never fault (the parts are checked below like any unit, as in plain mode).
+        if (u.texts.some((t) => t.includes('#') || /^(syscall|break)/.test(t))) problems.push(`${where}: may fault`);
+        if ([...u.words.slice(2, n - 3), u.words[n - 1]!].some((w, k, ws) => {
+          const op = decode(w);
+          return op && op.flags & (F_LOAD | F_STORE) && (rsOf(w) === GP || rsOf(w) === SP) && isMisaligned(op.name, w) && k < ws.length;
+        })) problems.push(`${where}: misaligned access in a loop`);
+      }
+      for (const u of pieces) {
         const where = `seed ${seed} ${u.addr.toString(16)} ${u.texts.join('; ')}`;
         if (TLB_UNITS.includes(u.unit.kind)) {
           // tlb mode: CP0/TLB operations and accesses through the TLB slots (which may fault);

@@ -13,6 +13,11 @@
 // - loads and stores stay inside the program's 256-byte buffer, naturally aligned (LWL/LWR/SWL/SWR
 //   and byte accesses at any offset).
 //
+// Loops are the one exception to forward-only control flow: a loop unit counts s8 down from a
+// small constant around a body of random non-branching units, closing with bne/bgtz/bnel and a
+// random delay slot; nothing else writes s8, and no branch enters a loop's body. Loop bodies never
+// fault, so every faulting instruction still runs at most once.
+//
 // Each program starts by loading every GPR, HI and LO from the seed, and ends by storing them next
 // to its buffer and calling the dump routine, which prints `P <seed>`, the 34 words
 // ($0..$31, HI, LO), the 64 buffer words and, in exception mode, the exception log.
@@ -70,8 +75,8 @@ const VEC_BASE = 0x80000000;
 
 /** Reserved base registers: gp = buffer start (offsets 0..255), sp = buffer end (-256..-1). */
 const BASE_REGS: readonly number[] = [R.gp, R.sp];
-/** Registers random code never writes: the bases and k0/k1 (exception handler). */
-const RESERVED: readonly number[] = [R.gp, R.sp, R.k0, R.k1];
+/** Registers random code never writes: the bases, k0/k1 (exception handler), s8 (loop counter). */
+const RESERVED: readonly number[] = [R.gp, R.sp, R.k0, R.k1, R.s8];
 /** Registers a random instruction may write (all but $0 and RESERVED; $0 added rarely). */
 const DEST_REGS: readonly number[] = Array.from({ length: 32 }, (_, i) => i).filter((r) => r !== 0 && !RESERVED.includes(r));
 
@@ -87,6 +92,8 @@ export interface Unit {
   size: number;
   /** Unit index this unit may transfer control to (always greater than its own index). */
   target?: number;
+  /** A loop's body units (the loop adds 2 words before them and 3 after). */
+  parts?: Unit[];
   emit(a: Asm, label: (unit: number) => string, env: UnitEnv): void;
 }
 
@@ -291,10 +298,10 @@ function faulting(rng: Rng, d: () => number): Insn {
 
 // --- Units ---------------------------------------------------------------------------------------
 
-type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg' | 'tlbAccess' | 'tlbOp';
+type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg' | 'tlbAccess' | 'tlbOp' | 'loop';
 
 const UNIT_WEIGHTS: Record<UnitClass, number> = {
-  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8, tlbAccess: 0, tlbOp: 0,
+  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8, tlbAccess: 0, tlbOp: 0, loop: 0.8,
 };
 const TLB_UNIT_WEIGHTS: Record<UnitClass, number> = { ...UNIT_WEIGHTS, single: 74, tlbAccess: 6, tlbOp: 2.5 };
 
@@ -442,9 +449,42 @@ const COND_BRANCHES = [
   'beql', 'bnel', 'blezl', 'bgtzl', 'bltzl', 'bgezl', 'bltzall', 'bgezall',
 ];
 
-function makeUnit(ctx: Ctx, index: number, count: number): Unit {
+/** The kinds a loop body is made of: no control transfer, no loop, no fault. */
+const BODY_WEIGHTS: Record<UnitClass, number> = { ...UNIT_WEIGHTS, branch: 0, jump: 0, jreg: 0, tlbAccess: 0, loop: 0 };
+
+/**
+ * A counted loop: s8 = n; body; s8 -= 1; branch back while s8 != 0 (bne, bgtz or bnel) with a
+ * random delay slot (for bnel, nullified on the way out).
+ */
+function loopUnit(ctx: Ctx, index: number, count: number): Unit {
   const rng = ctx.rng;
-  switch (rng.weighted(ctx.mode === 'tlb' ? TLB_UNIT_WEIGHTS : UNIT_WEIGHTS)) {
+  const body: Unit[] = [];
+  const inner: Ctx = { ...ctx, excLeft: 0 };
+  const n = rng.range(1, 6);
+  for (let i = 0; i < n; i++) body.push(makeUnit(inner, index, count, BODY_WEIGHTS));
+  const iterations = rng.range(1, 16);
+  const back = rng.pick(['bne', 'bgtz', 'bnel'] as const);
+  const delay = single(inner);
+  const size = body.reduce((k, u) => k + u.size, 0) + 5;
+  return {
+    kind: 'loop', size, parts: body,
+    emit: (a, label, env) => {
+      const top = a.newLabel('loop');
+      a.li(R.s8, iterations);
+      a.label(top);
+      for (const u of body) u.emit(a, label, env);
+      a.emit(aluImm('addiu', R.s8, R.s8, -1));
+      a.br(back, R.s8, R.zero, top);
+      a.emit(delay);
+    },
+  };
+}
+
+function makeUnit(ctx: Ctx, index: number, count: number, weights?: Record<UnitClass, number>): Unit {
+  const rng = ctx.rng;
+  switch (rng.weighted(weights ?? (ctx.mode === 'tlb' ? TLB_UNIT_WEIGHTS : UNIT_WEIGHTS))) {
+    case 'loop':
+      return loopUnit(ctx, index, count);
     case 'tlbAccess':
       if (ctx.excLeft === 0) return fixed('single', [single(ctx)]);
       ctx.excLeft--;
