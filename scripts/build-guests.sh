@@ -6,7 +6,10 @@
 #   guests/trace/NAME.c    -> guests/trace/NAME.elf (with NAME.S beside it, if any)
 #   guests/smp/NAME.c      -> guests/smp/NAME.elf (multiprocessor tests)
 #   perf/images/NAME.c     -> perf/images/NAME.elf
-# each linked with guests/lib (crt0, console, printf, exit, test support).
+# each linked with guests/lib (crt0, console, printf, exit, test support); and the guest
+# kernel with its file system (docs/kernel.md):
+#   guests/kernel/*.[cS]   -> guests/kernel/kernel.elf   (linked in ksseg, kernel.ld)
+#   guests/user/*.c + lib/ -> guests/user/fs.img         (/init, /bin/*, /etc/*; guests/mkfs.ts)
 #
 # Output is reproducible bit for bit: relative source paths, no build id, no
 # .comment/.note sections, deterministic archive. Symbols are kept for traces.
@@ -93,7 +96,9 @@ for s in guests/demo/demo.c guests/tests/*.S guests/smp/*.c guests/trace/*.c per
 	[ -e "$s" ] && images+=("$s")
 done
 
+outputs=()
 for s in "${images[@]}"; do
+	outputs+=("${s%.*}.elf")
 	elf=$out/${s%.*}.elf
 	o=$obj/${s//\//_}.o
 	mkdir -p "$(dirname "$elf")"
@@ -112,10 +117,40 @@ for s in "${images[@]}"; do
 	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T "$script" "$obj/lib/crt0.o" "${objs[@]}" "$obj/libguest.a" -lgcc -o "$elf"
 done
 
+# the guest kernel: boot stub and vectors at kseg0, the rest in the ksseg window
+mkdir -p "$obj/kernel" "$out/guests/kernel"
+kobjs=()
+for s in guests/kernel/*.S guests/kernel/*.c; do
+	o=$obj/kernel/$(basename "${s%.*}")_$(basename "${s##*.}").o
+	"$CC" "${CFLAGS[@]}" -Iguests/kernel -frandom-seed="$s" -c "$s" -o "$o"
+	kobjs+=("$o")
+done
+"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T guests/kernel/kernel.ld "${kobjs[@]}" -lgcc -o "$out/guests/kernel/kernel.elf"
+outputs+=(guests/kernel/kernel.elf)
+
+# its user programs (user.ld: text at 0x00400000) and the file system image holding them
+UFLAGS=(-Iguests/kernel -Iguests/user/lib)
+mkdir -p "$obj/user/bin" "$out/guests/user"
+uobjs=()
+for s in guests/user/lib/*.S guests/user/lib/*.c; do
+	o=$obj/user/$(basename "${s%.*}")_$(basename "${s##*.}").o
+	"$CC" "${CFLAGS[@]}" "${UFLAGS[@]}" -frandom-seed="$s" -c "$s" -o "$o"
+	uobjs+=("$o")
+done
+for s in guests/user/*.c; do
+	name=$(basename "${s%.c}")
+	dest=$obj/user/bin/$name
+	[ "$name" = init ] && dest=$obj/user/init
+	"$CC" "${CFLAGS[@]}" "${UFLAGS[@]}" -frandom-seed="$s" -c "$s" -o "$obj/user/$name.o"
+	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T guests/user/lib/user.ld "${uobjs[@]}" "$obj/user/$name.o" -o "$dest"
+done
+node bin/run-ts.js guests/mkfs.ts -o "$out/guests/user/fs.img" --size 16M \
+	/init="$obj/user/init" /bin="$obj/user/bin" /etc=guests/user/etc
+outputs+=(guests/user/fs.img)
+
 if [ "$mode" = check ]; then
 	bad=0
-	for s in "${images[@]}"; do
-		e=${s%.*}.elf
+	for e in "${outputs[@]}"; do
 		if [ ! -f "$e" ]; then
 			echo "build-guests --check: $e is missing (run scripts/build-guests.sh)" >&2
 			bad=1
@@ -125,8 +160,8 @@ if [ "$mode" = check ]; then
 		fi
 	done
 	if [ $bad = 0 ]; then
-		echo "build-guests --check: ${#images[@]} images match their sources"
+		echo "build-guests --check: ${#outputs[@]} images match their sources"
 	fi
 	exit $bad
 fi
-echo "build-guests: built ${#images[@]} images"
+echo "build-guests: built ${#outputs[@]} images"

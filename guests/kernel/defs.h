@@ -31,6 +31,7 @@ extern volatile int panicked;
 /* entry.S */
 void swtch(struct context *old, struct context *new);
 void trapret_to(struct trapframe *tf) __attribute__((noreturn));
+int peek32(u32 addr, u32 *val);
 
 /* exec.c */
 int exec(const char *path, char **argv);
@@ -152,9 +153,10 @@ void virtio_disk_intr(void);
 
 /* vm.c */
 void vminit(void);
-u32 *pgdir_alloc(void);
-void pgdir_free(u32 *pgdir);
-u32 *walk(u32 *pgdir, u32 va, int alloc);
+struct vmspace;
+int vm_alloc(struct vmspace *vm);
+void vm_free(struct vmspace *vm);
+u32 *walk(struct vmspace *vm, u32 va, int alloc);
 int uvm_copy(struct proc *parent, struct proc *child);
 int uvm_fault(struct proc *p, u32 va, int write);
 int uvm_check(struct proc *p, u32 va, int n);

@@ -177,6 +177,27 @@ trapret_to:
 	move	$sp, $a0
 	.size	trapret_to, . - trapret_to
 
+/*
+ * peek32(addr, val): load the word at addr into *val and return 0, or return -1 if the load
+ * takes a bus error (nothing answers at addr): trap() resumes at PDA_ONFAULT. For probing
+ * devices, as BSD's badaddr does.
+ */
+	.globl	peek32
+	.type	peek32, @function
+peek32:
+	la	$t0, 1f
+	lui	$t1, %hi(PDA_VA)
+	sw	$t0, %lo(PDA_VA) + PDA_ONFAULT($t1)
+	lw	$t2, 0($a0)
+	sw	$zero, %lo(PDA_VA) + PDA_ONFAULT($t1)
+	sw	$t2, 0($a1)
+	jr	$ra
+	move	$v0, $zero
+1:	sw	$zero, %lo(PDA_VA) + PDA_ONFAULT($t1)
+	jr	$ra
+	li	$v0, -1
+	.size	peek32, . - peek32
+
 /* swtch(old, new): save callee-saved registers in *old, load *new (struct context). */
 	.globl	swtch
 	.type	swtch, @function

@@ -1,7 +1,7 @@
 /*
  * exec: replace the calling process's image with an ELF32 little-endian MIPS executable.
  * Segments are read into fresh pages (writable segments get PTE_W|D, the rest are read-only
- * and shared after fork); the heap starts at the page after the highest segment and the stack
+ * and shared after fork); their zero-filled tails (.bss) are demand-zero; the heap starts at the page after the highest segment and the stack
  * at USTACK_TOP, both demand-zero. argv strings and the argv array go at the top of the stack;
  * the program starts with a0 = argc, a1 = argv.
  */
@@ -17,9 +17,9 @@
 #include "defs.h"
 
 /* Map one page at va in pgdir (if absent); returns its window address, or 0. */
-static u8 *map_page(u32 *pgdir, u32 va, int writable, u32 *npages)
+static u8 *map_page(struct vmspace *vm, u32 va, int writable, u32 *npages)
 {
-	u32 *pte = walk(pgdir, va, 1);
+	u32 *pte = walk(vm, va, 1);
 	if (!pte)
 		return 0;
 	if (!*pte) {
@@ -34,11 +34,12 @@ static u8 *map_page(u32 *pgdir, u32 va, int writable, u32 *npages)
 	return P2V(PTE_PA(*pte));
 }
 
-static int load_segment(u32 *pgdir, struct inode *ip, struct proghdr *ph, u32 *npages)
+static int load_segment(struct vmspace *vm, struct inode *ip, struct proghdr *ph, u32 *npages)
 {
 	int w = (ph->flags & ELF_PROG_FLAG_WRITE) != 0;
-	for (u32 va = PGROUNDDOWN(ph->vaddr); va < ph->vaddr + ph->memsz; va += PGSIZE) {
-		u8 *page = map_page(pgdir, va, w, npages);
+	/* pages past the file's data (.bss) are left to demand-zero faults */
+	for (u32 va = PGROUNDDOWN(ph->vaddr); va < ph->vaddr + ph->filesz; va += PGSIZE) {
+		u8 *page = map_page(vm, va, w, npages);
 		if (!page)
 			return -1;
 		/* the part of this page that comes from the file */
@@ -54,7 +55,7 @@ int exec(const char *path, char **argv)
 {
 	struct proc *p = myproc();
 	struct elfhdr eh;
-	u32 *pgdir = 0;
+	struct vmspace vm = { 0 };
 	u32 npages = 0, brk = USER_TEXT;
 	struct inode *ip = namei(path);
 	if (!ip)
@@ -64,7 +65,7 @@ int exec(const char *path, char **argv)
 	    eh.elf[0] != 1 || eh.elf[1] != 1 || eh.machine != EM_MIPS || eh.type != 2 ||
 	    eh.phentsize != sizeof(struct proghdr))
 		goto bad;
-	if (!(pgdir = pgdir_alloc()))
+	if (vm_alloc(&vm) < 0)
 		goto bad;
 	for (u32 i = 0; i < eh.phnum; i++) {
 		struct proghdr ph;
@@ -75,7 +76,7 @@ int exec(const char *path, char **argv)
 		u32 end = ph.vaddr + ph.memsz;
 		if (ph.memsz < ph.filesz || end < ph.vaddr || ph.vaddr < USER_TEXT || end > USTACK_TOP - USTACK_MAX)
 			goto bad;
-		if (load_segment(pgdir, ip, &ph, &npages) < 0)
+		if (load_segment(&vm, ip, &ph, &npages) < 0)
 			goto bad;
 		if (PGROUNDUP(end) > brk)
 			brk = PGROUNDUP(end);
@@ -86,7 +87,7 @@ int exec(const char *path, char **argv)
 	ip = 0;
 
 	/* the stack's top page: argv strings, then the argv array */
-	u8 *top = map_page(pgdir, USTACK_TOP - PGSIZE, 1, &npages);
+	u8 *top = map_page(&vm, USTACK_TOP - PGSIZE, 1, &npages);
 	if (!top)
 		goto bad;
 	u32 sp = USTACK_TOP, uargv[MAXARG + 1];
@@ -111,8 +112,8 @@ int exec(const char *path, char **argv)
 		if (*s == '/')
 			last = s + 1;
 	safestrcpy(p->name, last, sizeof p->name);
-	u32 *old = p->pgdir;
-	p->pgdir = pgdir;
+	struct vmspace old = p->vm;
+	p->vm = vm;
 	p->brk = p->heap_base = brk;
 	p->npages = npages;
 	struct trapframe *tf = p->tf;
@@ -124,12 +125,12 @@ int exec(const char *path, char **argv)
 	tf->regs[R_A0] = argc;
 	tf->regs[R_A1] = argvp;
 	tlb_new_asid(p);	/* also points this CPU at the new page directory */
-	pgdir_free(old);
+	vm_free(&old);
 	return 0;
 
 bad:
-	if (pgdir)
-		pgdir_free(pgdir);
+	if (vm.pgdir)
+		vm_free(&vm);
 	if (ip)
 		iunlockput(ip);
 	return -1;

@@ -28,12 +28,12 @@ static struct {
 	struct inode inode[NINODE];
 } itable;
 
-static struct spinlock balloc_lock;
+static struct sleeplock balloc_lock;	/* the bitmap scan sleeps on the disk */
 
 void fsinit(u32 dev)
 {
 	initlock(&itable.lock, "itable");
-	initlock(&balloc_lock, "balloc");
+	initsleeplock(&balloc_lock, "balloc");
 	for (int i = 0; i < NINODE; i++)
 		initsleeplock(&itable.inode[i].lock, "inode");
 	struct buf *b = bread(dev, 0);
@@ -61,14 +61,18 @@ void fsstats(u32 *nfree)
 /* A zeroed free block, marked in use; 0 if the disk is full. */
 static u32 balloc(u32 dev)
 {
-	acquire(&balloc_lock);	/* held across the bitmap scan: one allocator at a time */
-	for (u32 b = 0; b < sb.size; b += BPB) {
+	static u32 rotor;	/* where the last search ended: skip the full prefix next time */
+	acquiresleep(&balloc_lock);	/* one allocator at a time */
+	for (u32 n = 0; n < sb.size; ) {
+		u32 b = (rotor + n) % sb.size;
 		struct buf *bp = bread(dev, BBLOCK(b, sb));
-		for (u32 bi = 0; bi < BPB && b + bi < sb.size; bi++) {
+		u32 first = b % BPB;
+		for (u32 bi = first; bi < BPB && b - first + bi < sb.size; bi++, n++) {
 			u8 m = 1 << (bi % 8);
 			if (bp->data[bi / 8] & m)
 				continue;
-			u32 blockno = b + bi;
+			u32 blockno = b - first + bi;
+			rotor = blockno;
 			/* zero the block before it becomes reachable */
 			struct buf *zb = bread(dev, blockno);
 			memset(zb->data, 0, BSIZE);
@@ -77,19 +81,19 @@ static u32 balloc(u32 dev)
 			bp->data[bi / 8] |= m;
 			bwrite(bp);
 			brelse(bp);
-			release(&balloc_lock);
+			releasesleep(&balloc_lock);
 			return blockno;
 		}
 		brelse(bp);
 	}
-	release(&balloc_lock);
+	releasesleep(&balloc_lock);
 	printf("balloc: out of blocks\n");
 	return 0;
 }
 
 static void bfree(u32 dev, u32 b)
 {
-	acquire(&balloc_lock);
+	acquiresleep(&balloc_lock);
 	struct buf *bp = bread(dev, BBLOCK(b, sb));
 	u8 m = 1 << ((b % BPB) % 8);
 	if (!(bp->data[(b % BPB) / 8] & m))
@@ -97,7 +101,7 @@ static void bfree(u32 dev, u32 b)
 	bp->data[(b % BPB) / 8] &= ~m;
 	bwrite(bp);
 	brelse(bp);
-	release(&balloc_lock);
+	releasesleep(&balloc_lock);
 }
 
 /* The cached inode for (dev, inum), referenced; not locked, maybe not read yet. */
@@ -127,15 +131,17 @@ static struct inode *iget(u32 dev, u32 inum)
 /* A new inode of the given type on dev, referenced, not locked; 0 if none is free. */
 struct inode *ialloc(u32 dev, u16 type)
 {
-	for (u32 inum = 1; inum < sb.ninodes; inum++) {
-		struct buf *bp = bread(dev, IBLOCK(inum, sb));
-		struct dinode *dip = (struct dinode *)bp->data + inum % IPB;
-		if (dip->type == 0) {
-			memset(dip, 0, sizeof *dip);
-			dip->type = type;
-			bwrite(bp);
-			brelse(bp);
-			return iget(dev, inum);
+	for (u32 base = 0; base < sb.ninodes; base += IPB) {
+		struct buf *bp = bread(dev, IBLOCK(base, sb));
+		struct dinode *dip = (struct dinode *)bp->data;
+		for (u32 inum = base ? base : 1; inum < base + IPB && inum < sb.ninodes; inum++) {
+			if (dip[inum % IPB].type == 0) {
+				memset(&dip[inum % IPB], 0, sizeof *dip);
+				dip[inum % IPB].type = type;
+				bwrite(bp);
+				brelse(bp);
+				return iget(dev, inum);
+			}
 		}
 		brelse(bp);
 	}
@@ -382,42 +388,53 @@ int namecmp(const char *s, const char *t)
 	return strncmp(s, t, DIRSIZ);
 }
 
+/*
+ * Scan directory dp (locked) block by block for an entry named name (or, with name 0, a free
+ * slot). Returns the entry's offset, or dp->size if none.
+ */
+static u32 dirscan(struct inode *dp, const char *name, u32 *pinum)
+{
+	for (u32 off = 0; off < dp->size; off += BSIZE) {
+		u32 blk = bmap(dp, off / BSIZE, 0);
+		if (!blk)
+			continue;	/* a hole holds no entries */
+		struct buf *bp = bread(dp->dev, blk);
+		struct dirent *de = (struct dirent *)bp->data;
+		u32 n = dp->size - off < BSIZE ? (dp->size - off) / sizeof *de : BSIZE / sizeof *de;
+		for (u32 i = 0; i < n; i++) {
+			if (name ? de[i].inum != 0 && namecmp(name, de[i].name) == 0 : de[i].inum == 0) {
+				if (pinum)
+					*pinum = de[i].inum;
+				brelse(bp);
+				return off + i * sizeof *de;
+			}
+		}
+		brelse(bp);
+	}
+	return dp->size;
+}
+
 /* Find name in directory dp (locked); returns its inode (unlocked) and entry offset. */
 struct inode *dirlookup(struct inode *dp, const char *name, u32 *poff)
 {
 	if (dp->type != T_DIR)
 		panic("dirlookup: not a directory");
-	struct dirent de;
-	for (u32 off = 0; off < dp->size; off += sizeof de) {
-		if (readi(dp, 0, (u32)&de, off, sizeof de) != sizeof de)
-			panic("dirlookup: read");
-		if (de.inum == 0)
-			continue;
-		if (namecmp(name, de.name) == 0) {
-			if (poff)
-				*poff = off;
-			return iget(dp->dev, de.inum);
-		}
-	}
-	return 0;
+	u32 inum;
+	u32 off = dirscan(dp, name, &inum);
+	if (off >= dp->size)
+		return 0;
+	if (poff)
+		*poff = off;
+	return iget(dp->dev, inum);
 }
 
 /* Add (name, inum) to directory dp (locked); -1 if name exists or no space. */
 int dirlink(struct inode *dp, const char *name, u32 inum)
 {
-	struct inode *ip = dirlookup(dp, name, 0);
-	if (ip) {
-		iput(ip);
+	if (dirscan(dp, name, 0) < dp->size)
 		return -1;
-	}
+	u32 off = dirscan(dp, 0, 0);	/* first free slot, or the end */
 	struct dirent de;
-	u32 off;
-	for (off = 0; off < dp->size; off += sizeof de) {
-		if (readi(dp, 0, (u32)&de, off, sizeof de) != sizeof de)
-			panic("dirlink: read");
-		if (de.inum == 0)
-			break;
-	}
 	memset(&de, 0, sizeof de);
 	de.inum = inum;
 	for (int i = 0; i < DIRSIZ && name[i]; i++)

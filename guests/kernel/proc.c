@@ -67,8 +67,7 @@ static struct proc *allocproc(void)
 found:
 	p->pid = nextpid++;
 	p->state = USED;
-	p->pgdir = pgdir_alloc();
-	if (!p->pgdir) {
+	if (vm_alloc(&p->vm) < 0) {
 		p->state = UNUSED;
 		release(&ptable_lock);
 		return 0;
@@ -92,9 +91,8 @@ found:
 /* Free a slot (ptable.lock held): address space and identity. */
 static void freeproc(struct proc *p)
 {
-	if (p->pgdir)
-		pgdir_free(p->pgdir);
-	p->pgdir = 0;
+	if (p->vm.pgdir)
+		vm_free(&p->vm);
 	p->pid = 0;
 	p->parent = 0;
 	p->name[0] = 0;

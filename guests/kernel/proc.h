@@ -13,11 +13,12 @@ struct context {
 /*
  * Per-CPU state. Each CPU's struct sits in its own page and is also mapped at PDA_VA by a
  * wired TLB entry on that CPU, so mycpu() is one load and entry.S reaches pgdir/kstack with
- * k0/k1 alone. The first two fields are at fixed offsets (trap.h PDA_*).
+ * k0/k1 alone. The first three fields are at fixed offsets (trap.h PDA_*).
  */
 struct cpu {
 	u32 pgdir;		/* PDA_PGDIR: window address of the running process's pgdir */
 	u32 kstack;		/* PDA_KSTACK: top of its kernel stack */
+	u32 onfault;		/* PDA_ONFAULT: where a kernel bus error resumes (peek32), or 0 */
 	struct cpu *self;	/* this struct's window address */
 	int id;
 	struct proc *proc;	/* running process, or 0 */
@@ -37,6 +38,12 @@ struct cpu {
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
+/* An address space: the page directory and a bitmap of its entries that have page tables. */
+struct vmspace {
+	u32 *pgdir;		/* window address; entries are EntryLo of page-table pages */
+	u32 ptmap[NPDENTRIES / 32];
+};
+
 struct proc {
 	enum procstate state;
 	int pid;
@@ -47,7 +54,7 @@ struct proc {
 	int pin;		/* CPU this process must run on, or -1 */
 	char name[16];
 	/* address space */
-	u32 *pgdir;		/* window address; entries are EntryLo of page-table pages */
+	struct vmspace vm;
 	u32 brk;		/* end of text/data/heap */
 	u32 heap_base;		/* end of the loaded image (sbrk cannot shrink below) */
 	u32 asid[NCPU];		/* ASID on each CPU ... */

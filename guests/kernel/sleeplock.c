@@ -12,13 +12,17 @@ void initsleeplock(struct sleeplock *lk, const char *name)
 	lk->name = name;
 	lk->locked = 0;
 	lk->pid = 0;
+	lk->waiters = 0;
 }
 
 void acquiresleep(struct sleeplock *lk)
 {
 	acquire(&lk->lk);
-	while (lk->locked)
+	while (lk->locked) {
+		lk->waiters++;
 		sleep(lk, &lk->lk);
+		lk->waiters--;
+	}
 	lk->locked = 1;
 	lk->pid = myproc() ? myproc()->pid : 0;
 	release(&lk->lk);
@@ -29,7 +33,8 @@ void releasesleep(struct sleeplock *lk)
 	acquire(&lk->lk);
 	lk->locked = 0;
 	lk->pid = 0;
-	wakeup(lk);
+	if (lk->waiters)
+		wakeup(lk);
 	release(&lk->lk);
 }
 

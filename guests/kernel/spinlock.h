@@ -14,6 +14,7 @@ struct sleeplock {
 	struct spinlock lk;	/* protects locked and pid */
 	const char *name;
 	int pid;
+	int waiters;	/* processes asleep in acquiresleep: skip wakeup when none */
 };
 
 #endif

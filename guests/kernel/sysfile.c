@@ -106,10 +106,10 @@ int sys_lseek(void)
 static int isdirempty(struct inode *dp)
 {
 	struct dirent de;
-	for (u32 off = 2 * sizeof de; off < dp->size; off += sizeof de) {
+	for (u32 off = 0; off < dp->size; off += sizeof de) {
 		if (readi(dp, 0, (u32)&de, off, sizeof de) != sizeof de)
 			panic("isdirempty: read");
-		if (de.inum != 0)
+		if (de.inum != 0 && namecmp(de.name, ".") != 0 && namecmp(de.name, "..") != 0)
 			return 0;
 	}
 	return 1;
@@ -147,7 +147,8 @@ int sys_unlink(void)
 		iupdate(dp);
 	}
 	iunlockput(dp);
-	ip->nlink--;
+	/* an empty directory goes away with its entry and its own "." */
+	ip->nlink = ip->type == T_DIR ? 0 : ip->nlink - 1;
 	iupdate(ip);
 	iunlockput(ip);
 	return 0;
@@ -176,7 +177,7 @@ static struct inode *create(const char *path, short type)
 		return 0;
 	}
 	ilock(ip);
-	ip->nlink = 1;
+	ip->nlink = type == T_DIR ? 2 : 1;	/* a directory also counts its "." (as mkfs does) */
 	iupdate(ip);
 	if (type == T_DIR) {
 		if (dirlink(ip, ".", ip->inum) < 0 || dirlink(ip, "..", dp->inum) < 0)

@@ -87,7 +87,7 @@ void switch_uvm(struct proc *p)
 		p->asid[id] = c->asid_next++;
 		p->asid_gen[id] = c->asid_gen;
 	}
-	c->pgdir = (u32)p->pgdir;
+	c->pgdir = (u32)p->vm.pgdir;
 	c->kstack = (u32)p->kstack + KSTACKSIZE;
 	mtc0(10, 0, p->asid[id]);
 }
@@ -136,12 +136,12 @@ void tlb_refresh(struct proc *p, u32 va)
 	if (c->proc == p && p->asid_gen[c->id] == c->asid_gen) {
 		u32 asid = p->asid[c->id];
 		/* the user page pair */
-		u32 *pte = walk(p->pgdir, va & ~0x1fffu, 0);
+		u32 *pte = walk(&p->vm, va & ~0x1fffu, 0);
 		if (pte)
 			tlb_rewrite((va & ~0x1fffu) | asid, pte[0], pte[1]);
 		/* the VPT page pair that maps its page table (pgdir entries 2k, 2k+1) */
 		u32 k = PDX(va) & ~1u;
-		tlb_rewrite((VPT_BASE + (k << 12)) | asid, p->pgdir[k], p->pgdir[k + 1]);
+		tlb_rewrite((VPT_BASE + (k << 12)) | asid, p->vm.pgdir[k], p->vm.pgdir[k + 1]);
 	}
 	pop_off();
 }

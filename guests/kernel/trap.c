@@ -65,6 +65,11 @@ void trap(struct trapframe *tf)
 	struct proc *p = myproc();
 	int timer = 0;
 
+	if (!user && code == EXC_DBE && mycpu()->onfault) {
+		tf->epc = mycpu()->onfault;	/* a peek32 probe found nothing */
+		mycpu()->onfault = 0;
+		return;
+	}
 	if (!user && code != EXC_INT && code != EXC_SYS)
 		panic("%s in kernel: epc 0x%x badvaddr 0x%x cause 0x%x", excname[code] ? excname[code] : "exception",
 		      tf->epc, tf->badvaddr, tf->cause);
@@ -92,15 +97,29 @@ void trap(struct trapframe *tf)
 	case EXC_TLBL:
 	case EXC_TLBS:
 		mycpu()->pgfaults++;
-		if (uvm_fault(p, tf->badvaddr, code != EXC_TLBL) < 0) {
+		switch (uvm_fault(p, tf->badvaddr, code != EXC_TLBL)) {
+		case 0:
+			break;
+		case -2:
+			printf("pid %d %s: out of memory at 0x%x (epc 0x%x); killed\n", p->pid, p->name,
+			       tf->badvaddr, tf->epc);
+			p->killed = 1;
+			break;
+		default:
 			printf("pid %d %s: segmentation fault: %s at 0x%x (epc 0x%x); killed\n", p->pid, p->name,
 			       excname[code], tf->badvaddr, tf->epc);
 			p->killed = 1;
 		}
 		break;
+	case EXC_ADEL:
+	case EXC_ADES:
+		printf("pid %d %s: %s at 0x%x (epc 0x%x); killed\n", p->pid, p->name, excname[code],
+		       tf->badvaddr, tf->epc);
+		p->killed = 1;
+		break;
 	default:
-		printf("pid %d %s: %s at epc 0x%x (badvaddr 0x%x); killed\n", p->pid, p->name,
-		       excname[code] ? excname[code] : "unknown exception", tf->epc, tf->badvaddr);
+		printf("pid %d %s: %s at epc 0x%x; killed\n", p->pid, p->name,
+		       code < NELEM(excname) && excname[code] ? excname[code] : "unknown exception", tf->epc);
 		p->killed = 1;
 		break;
 	}

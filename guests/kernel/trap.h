@@ -33,5 +33,6 @@ enum { R_AT = 1, R_V0 = 2, R_V1 = 3, R_A0 = 4, R_A1, R_A2, R_A3, R_T0 = 8, R_S0 
 /* per-CPU data at PDA_VA: the first words are read by entry.S with only k0/k1 */
 #define PDA_PGDIR	0	/* window address of the current process's page directory */
 #define PDA_KSTACK	4	/* top of the current process's kernel stack */
+#define PDA_ONFAULT	8	/* resume address for a bus error in peek32, or 0 */
 
 #endif

@@ -32,7 +32,8 @@ static struct {
 void virtio_disk_init(void)
 {
 	initlock(&disk.lock, "virtio_disk");
-	if (*R(VIRTIO_MMIO_MAGIC_VALUE) != 0x74726976 || *R(VIRTIO_MMIO_VERSION) != 2 ||
+	u32 magic;
+	if (peek32((u32)R(VIRTIO_MMIO_MAGIC_VALUE), &magic) < 0 || magic != 0x74726976 || *R(VIRTIO_MMIO_VERSION) != 2 ||
 	    *R(VIRTIO_MMIO_DEVICE_ID) != 2)
 		panic("no virtio-mmio block device at 0x%x (boot with --disk)", VIRTIO0);
 

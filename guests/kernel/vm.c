@@ -24,24 +24,26 @@ void vminit(void)
 	zero_pt_lo = PA2PTE(V2P(zpt)) | PTE_C_CACHED | PTE_V;
 }
 
-/* A new page directory: every range maps the zero page table. 0 if out of memory. */
-u32 *pgdir_alloc(void)
+/* A new, empty address space: every range maps the zero page table. -1 if out of memory. */
+int vm_alloc(struct vmspace *vm)
 {
 	u32 *pd = kalloc();
 	if (!pd)
-		return 0;
+		return -1;
 	for (int i = 0; i < NPDENTRIES; i++)
 		pd[i] = zero_pt_lo;
-	return pd;
+	vm->pgdir = pd;
+	memset(vm->ptmap, 0, sizeof vm->ptmap);
+	return 0;
 }
 
 /*
  * Address of the PTE for va (its even/odd word in the pair's 16-byte slot). With alloc,
  * installs a page-table page where the zero table was; otherwise returns 0 there.
  */
-u32 *walk(u32 *pgdir, u32 va, int alloc)
+u32 *walk(struct vmspace *vm, u32 va, int alloc)
 {
-	u32 *pde = &pgdir[PDX(va)];
+	u32 *pde = &vm->pgdir[PDX(va)];
 	if (*pde == zero_pt_lo) {
 		if (!alloc)
 			return 0;
@@ -49,17 +51,28 @@ u32 *walk(u32 *pgdir, u32 va, int alloc)
 		if (!pt)
 			return 0;
 		*pde = PA2PTE(V2P(pt)) | PTE_C_CACHED | PTE_V;
+		vm->ptmap[PDX(va) / 32] |= 1u << (PDX(va) % 32);
 	}
 	u32 *pt = P2V(PTE_PA(*pde));
 	return &pt[PTX(va) * 4 + ((va >> PGSHIFT) & 1)];
 }
 
-/* Free every page and page table of pgdir, then pgdir itself. */
-void pgdir_free(u32 *pgdir)
+/* The page directory entries of vm that have page tables, in order (i = -1 starts). */
+static int next_pt(struct vmspace *vm, int i)
 {
-	for (int i = 0; i < NPDENTRIES; i++) {
-		if (pgdir[i] == zero_pt_lo)
-			continue;
+	for (i++; i < NPDENTRIES; i = (i | 31) + 1) {
+		u32 m = vm->ptmap[i / 32] >> (i % 32);
+		if (m)
+			return i + __builtin_ctz(m);
+	}
+	return NPDENTRIES;
+}
+
+/* Free every page and page table of vm, then its page directory. */
+void vm_free(struct vmspace *vm)
+{
+	u32 *pgdir = vm->pgdir;
+	for (int i = next_pt(vm, -1); i < NPDENTRIES; i = next_pt(vm, i)) {
 		u32 *pt = P2V(PTE_PA(pgdir[i]));
 		for (int j = 0; j < PGSIZE / 4; j += 4) {
 			if (pt[j])
@@ -70,13 +83,14 @@ void pgdir_free(u32 *pgdir)
 		kfree(pt);
 	}
 	kfree(pgdir);
+	vm->pgdir = 0;
 }
 
 /* Unmap and free the user pages in [start, end) of p (sbrk shrinking). */
 void uvm_unmap(struct proc *p, u32 start, u32 end)
 {
 	for (u32 va = PGROUNDUP(start); va < end; va += PGSIZE) {
-		u32 *pte = walk(p->pgdir, va, 0);
+		u32 *pte = walk(&p->vm, va, 0);
 		if (!pte || !*pte)
 			continue;
 		kfree(P2V(PTE_PA(*pte)));
@@ -93,18 +107,16 @@ void uvm_unmap(struct proc *p, u32 start, u32 end)
  */
 int uvm_copy(struct proc *parent, struct proc *child)
 {
-	u32 *pd = parent->pgdir;
-	for (u32 i = 0; i < NPDENTRIES; i++) {
-		if (pd[i] == zero_pt_lo)
-			continue;
+	u32 *pd = parent->vm.pgdir;
+	for (int i = next_pt(&parent->vm, -1); i < NPDENTRIES; i = next_pt(&parent->vm, i)) {
 		u32 *pt = P2V(PTE_PA(pd[i]));
-		for (u32 j = 0; j < PGSIZE / 4; j++) {
-			if ((j & 3) >= 2 || !pt[j])
+		for (u32 j = 0; j < PGSIZE / 4; j += (j & 1) ? 3 : 1) {	/* words 0, 1 of each slot */
+			if (!pt[j])
 				continue;
-			u32 va = (i << 21) | ((j >> 2) << 13) | ((j & 1) << 12);
+			u32 va = ((u32)i << 21) | ((j >> 2) << 13) | ((j & 1) << 12);
 			if (pt[j] & PTE_W)
 				pt[j] = (pt[j] & ~PTE_D) | PTE_COW;
-			u32 *cpte = walk(child->pgdir, va, 1);
+			u32 *cpte = walk(&child->vm, va, 1);
 			if (!cpte)
 				return -1;
 			*cpte = pt[j];
@@ -140,21 +152,21 @@ int uvm_check(struct proc *p, u32 va, int n)
 /*
  * Resolve a fault at user address va (write: a store). Demand-zero for untouched pages of
  * the heap and stack, copy-on-write for shared pages. Returns 0 when the access can be
- * retried, -1 when it is an error (outside the regions, a write to a read-only page, or no
- * memory).
+ * retried, -1 when it is an error (outside the regions, a write to a read-only page), -2
+ * when memory ran out.
  */
 int uvm_fault(struct proc *p, u32 va, int write)
 {
 	if (va >= USER_TOP)
 		return -1;
-	u32 *pte = walk(p->pgdir, va, 0);
+	u32 *pte = walk(&p->vm, va, 0);
 	if (!pte || !*pte) {
 		if (!uvm_valid(p, va))
 			return -1;
-		pte = walk(p->pgdir, va, 1);
+		pte = walk(&p->vm, va, 1);
 		void *page = pte ? kzalloc() : 0;
 		if (!page)
-			return -1;
+			return -2;
 		*pte = PA2PTE(V2P(page)) | PTE_C_CACHED | PTE_V | PTE_D | PTE_W;
 		p->npages++;
 	} else if (write) {
@@ -165,7 +177,7 @@ int uvm_fault(struct proc *p, u32 va, int write)
 			} else {
 				void *copy = kalloc();
 				if (!copy)
-					return -1;
+					return -2;
 				copypage(copy, P2V(pa));
 				*pte = PA2PTE(V2P(copy)) | PTE_C_CACHED | PTE_V | PTE_D | PTE_W;
 				kfree(P2V(pa));
@@ -185,11 +197,11 @@ void *uva2ka(struct proc *p, u32 va, int write)
 {
 	if (va >= USER_TOP)
 		return 0;
-	u32 *pte = walk(p->pgdir, va, 0);
+	u32 *pte = walk(&p->vm, va, 0);
 	if (!pte || !*pte || (write && !(*pte & PTE_D))) {
 		if (uvm_fault(p, va, write) < 0)
 			return 0;
-		pte = walk(p->pgdir, va, 0);
+		pte = walk(&p->vm, va, 0);
 	}
 	return (u8 *)P2V(PTE_PA(*pte)) + (va & (PGSIZE - 1));
 }

@@ -126,3 +126,65 @@ int cpuid(void)
 	__asm__ __volatile__("rdhwr %0, $0" : "=r"(id));
 	return (int)id;
 }
+
+/*
+ * 64-bit division for gcc's calls (the o32 ABI has no 64-bit divide instruction): shift and
+ * subtract. Defining them here keeps libgcc's hard-float objects out of soft-float programs.
+ */
+static u64 udivmod64(u64 n, u64 d, u64 *rem)
+{
+	u64 q = 0, r = 0;
+	if (d == 0)
+		return ~0ull;
+	if ((n >> 32) == 0 && (d >> 32) == 0) {	/* the common case: one divu */
+		if (rem)
+			*rem = (u32)n % (u32)d;
+		return (u32)n / (u32)d;
+	}
+	if (n < d) {
+		if (rem)
+			*rem = n;
+		return 0;
+	}
+	for (int i = 63 - __builtin_clzll(n); i >= 0; i--) {
+		r = (r << 1) | ((n >> i) & 1);
+		if (r >= d) {
+			r -= d;
+			q |= 1ull << i;
+		}
+	}
+	if (rem)
+		*rem = r;
+	return q;
+}
+
+u64 __udivdi3(u64 n, u64 d);
+u64 __umoddi3(u64 n, u64 d);
+long long __divdi3(long long n, long long d);
+long long __moddi3(long long n, long long d);
+
+u64 __udivdi3(u64 n, u64 d)
+{
+	return udivmod64(n, d, 0);
+}
+
+u64 __umoddi3(u64 n, u64 d)
+{
+	u64 r = 0;
+	udivmod64(n, d, &r);
+	return r;
+}
+
+long long __divdi3(long long n, long long d)
+{
+	int neg = (n < 0) != (d < 0);
+	u64 q = udivmod64(n < 0 ? -(u64)n : (u64)n, d < 0 ? -(u64)d : (u64)d, 0);
+	return neg ? -(long long)q : (long long)q;
+}
+
+long long __moddi3(long long n, long long d)
+{
+	u64 r = 0;
+	udivmod64(n < 0 ? -(u64)n : (u64)n, d < 0 ? -(u64)d : (u64)d, &r);
+	return n < 0 ? -(long long)r : (long long)r;
+}
