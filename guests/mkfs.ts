@@ -15,9 +15,11 @@
 //               (an indirect block holds 1024 block numbers; 0 = hole, reads as zeros)
 //   directory:  32-byte entries: u32 inum (0 = free slot), name (up to 28 bytes, NUL padded)
 //
-// usage: node bin/run-ts.js guests/mkfs.ts -o IMAGE [--size 16M] [--inodes N] SPEC...
+// usage: node bin/run-ts.js guests/mkfs.ts -o IMAGE [--size 16M] [--inodes N] [--from IMAGE] SPEC...
 //   SPEC is FILE (copied to /basename), DIR/ (its contents, recursively, into /),
-//   or DEST=SRC (file or directory placed at the absolute path DEST).
+//   or DEST=SRC (file or directory placed at the absolute path DEST). --from starts from the
+//   tree of an existing image (e.g. a larger disk for experiment-size workloads:
+//   mkfs -o big.img --size 256M --from guests/user/fs.img).
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -349,17 +351,19 @@ export function main(argv: string[]): number {
   let out = '';
   let sizeBytes = 16 * 1024 * 1024;
   let inodes: number | undefined;
+  let from = '';
   const specs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-o') out = argv[++i] ?? '';
     else if (a === '--size') sizeBytes = parseSize(argv[++i] ?? '');
     else if (a === '--inodes') inodes = Number(argv[++i]);
+    else if (a === '--from') from = argv[++i] ?? '';
     else if (a.startsWith('-')) throw new MkfsError(`unknown option ${a}`);
     else specs.push(a);
   }
-  if (out === '') throw new MkfsError('usage: mkfs -o IMAGE [--size 16M] [--inodes N] FILE | DIR/ | DEST=SRC ...');
-  const tree: FsTree = new Map();
+  if (out === '') throw new MkfsError('usage: mkfs -o IMAGE [--size 16M] [--inodes N] [--from IMAGE] FILE | DIR/ | DEST=SRC ...');
+  const tree: FsTree = from === '' ? new Map() : new FsImage(new Uint8Array(readFileSync(from))).tree();
   for (const s of specs) {
     const eq = s.indexOf('=');
     if (eq > 0) place(tree, s.slice(0, eq), readHost(s.slice(eq + 1)));

@@ -78,7 +78,7 @@ describe('mkfs', () => {
     expect(fs.check().length).toBeGreaterThan(0);
   });
 
-  it('command line: FILE, DIR/ and DEST=SRC specs', () => {
+  it('command line: FILE, DIR/ and DEST=SRC specs, --from an existing image', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mkfs-'));
     try {
       mkdirSync(join(dir, 'tree/etc'), { recursive: true });
@@ -95,6 +95,14 @@ describe('mkfs', () => {
       expect(new TextDecoder().decode(fs.read(fs.lookup('/etc/motd')))).toBe('hi\n');
       expect(new TextDecoder().decode(fs.read(fs.lookup('/prog')))).toBe('ELF?');
       expect(new TextDecoder().decode(fs.read(fs.lookup('/bin/p2')))).toBe('ELF?');
+      const bigger = join(dir, 'big.img');
+      const q = run('-o', bigger, '--size', '2M', '--from', out, `/extra=${join(dir, 'prog')}`);
+      expect(q.status).toBe(0);
+      const fs2 = new FsImage(new Uint8Array(readFileSync(bigger)));
+      expect(fs2.sb.size).toBe(512);
+      expect(fs2.check()).toEqual([]);
+      expect(new TextDecoder().decode(fs2.read(fs2.lookup('/etc/motd')))).toBe('hi\n');
+      expect(fs2.lookup('/extra')).not.toBe(0);
       const bad = run('-o', out, '--size', 'huge', join(dir, 'prog'));
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/^mkfs: bad size/);
