@@ -24,7 +24,7 @@ function written(word: number): number {
   return -1;
 }
 
-const TLB_UNITS = ['tlbAccess', 'tlbwi', 'tlbwr', 'asid', 'tlbp', 'tlbr'];
+const TLB_UNITS = ['tlbAccess', 'tlbwi', 'tlbwr', 'asid', 'tlbp', 'tlbr', 'swint'];
 
 /** A load/store whose offset from gp/sp (both word-aligned) is not naturally aligned. */
 function isMisaligned(name: string, w: number): boolean {
@@ -97,9 +97,9 @@ describe('random program generator', () => {
         if (TLB_UNITS.includes(u.unit.kind)) {
           // tlb mode: CP0/TLB operations and accesses through the TLB slots (which may fault);
           // they must leave the reserved registers alone.
-          if (p.mode !== 'tlb') problems.push(`${where}: TLB unit outside tlb mode`);
+          if (p.mode !== (u.unit.kind === 'swint' ? p.mode === 'plain' ? 'exceptions' : p.mode : 'tlb')) problems.push(`${where}: ${u.unit.kind} unit in ${p.mode} mode`);
           if (u.words.some((w) => [GP, SP, K0, K1].includes(written(w)))) problems.push(`${where}: writes a reserved register`);
-          if (u.unit.kind === 'tlbAccess') faults++;
+          if (u.unit.kind === 'tlbAccess' || u.unit.kind === 'swint') faults++;
           continue;
         }
         u.words.forEach((w, k) => {

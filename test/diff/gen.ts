@@ -298,10 +298,10 @@ function faulting(rng: Rng, d: () => number): Insn {
 
 // --- Units ---------------------------------------------------------------------------------------
 
-type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg' | 'tlbAccess' | 'tlbOp' | 'loop';
+type UnitClass = 'single' | 'arithOv' | 'div' | 'mul' | 'llsc' | 'derivedBase' | 'branch' | 'jump' | 'jreg' | 'tlbAccess' | 'tlbOp' | 'loop' | 'swint';
 
 const UNIT_WEIGHTS: Record<UnitClass, number> = {
-  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8, tlbAccess: 0, tlbOp: 0, loop: 0.8,
+  single: 82, arithOv: 3, div: 3, mul: 2, llsc: 2, derivedBase: 2, branch: 6, jump: 0.7, jreg: 0.8, tlbAccess: 0, tlbOp: 0, loop: 0.8, swint: 0.4,
 };
 const TLB_UNIT_WEIGHTS: Record<UnitClass, number> = { ...UNIT_WEIGHTS, single: 74, tlbAccess: 6, tlbOp: 2.5 };
 
@@ -450,7 +450,7 @@ const COND_BRANCHES = [
 ];
 
 /** The kinds a loop body is made of: no control transfer, no loop, no fault. */
-const BODY_WEIGHTS: Record<UnitClass, number> = { ...UNIT_WEIGHTS, branch: 0, jump: 0, jreg: 0, tlbAccess: 0, loop: 0 };
+const BODY_WEIGHTS: Record<UnitClass, number> = { ...UNIT_WEIGHTS, branch: 0, jump: 0, jreg: 0, tlbAccess: 0, loop: 0, swint: 0 };
 
 /**
  * A counted loop: s8 = n; body; s8 -= 1; branch back while s8 != 0 (bne, bgtz or bnel) with a
@@ -485,6 +485,14 @@ function makeUnit(ctx: Ctx, index: number, count: number, weights?: Record<UnitC
   switch (rng.weighted(weights ?? (ctx.mode === 'tlb' ? TLB_UNIT_WEIGHTS : UNIT_WEIGHTS))) {
     case 'loop':
       return loopUnit(ctx, index, count);
+    case 'swint': {
+      // A software interrupt request (Cause.IP0/IP1) with Status.IE = 1: taken right after the
+      // mtc0 on QEMU and on disco (the EHB bounds the hazard, PRA 2.8).
+      if (ctx.mode === 'plain' || ctx.excLeft === 0) return fixed('single', [single(ctx)]);
+      ctx.excLeft--;
+      const x = dest(rng, new Set([0]));
+      return fixed('swint', [aluImm('addiu', x, R.zero, rng.range(1, 3) << 8), mtc0(x, 13), ehb()]);
+    }
     case 'tlbAccess':
       if (ctx.excLeft === 0) return fixed('single', [single(ctx)]);
       ctx.excLeft--;
@@ -706,8 +714,10 @@ function emitDumpProgram(a: Asm, mode: Mode): void {
 }
 
 /**
- * Exception-mode handler (general vector): logs Cause (BD|CE|ExcCode), EPC and BadVAddr at k1,
- * then resumes at EPC + 4, or EPC + 8 (past the delay slot) when Cause.BD is set. Uses k0/k1 only.
+ * Exception-mode handler (general and, in tlb mode, refill vector): logs Cause (BD|CE|ExcCode),
+ * EPC, BadVAddr and for TLB exceptions EntryHi and Context at k1, then resumes at EPC + 4, or
+ * EPC + 8 (past the delay slot) when Cause.BD is set; after an interrupt it clears Cause.IP1..0
+ * and resumes at EPC. Uses k0/k1 only.
  */
 function emitLoggingHandler(a: Asm): void {
   a.label('log_exception');
@@ -746,8 +756,23 @@ function emitLoggingHandler(a: Asm): void {
   a.label(notTlb);
   a.emit(mem('sw', R.zero, 16, R.k1));
   a.label(logged);
-  a.emit(mem('lw', R.k0, 0, R.k1));
   a.emit(aluImm('addiu', R.k1, R.k1, 4 * LOG_ENTRY_WORDS));
+  // Interrupt (ExcCode 0, only the software requests IP1..0 are enabled): clear the requests and
+  // resume at EPC itself.
+  const notInt = a.newLabel('not_int');
+  a.emit(mem('lw', R.k0, -4 * LOG_ENTRY_WORDS, R.k1));
+  a.emit(ext(R.k0, R.k0, 2, 5));
+  a.br('bne', R.k0, R.zero, notInt);
+  a.emit(nop());
+  a.emit(mfc0(R.k0, 13));
+  a.emit(ins(R.k0, R.zero, 8, 2));
+  a.emit(mtc0(R.k0, 13));
+  // k0 is readable by the program: leave nothing of Cause in it (IP2..7 follow the host's timers).
+  a.emit(alu3('or', R.k0, R.zero, R.zero));
+  a.emit(ehb());
+  a.emit(cop0('eret'));
+  a.label(notInt);
+  a.emit(mem('lw', R.k0, -4 * LOG_ENTRY_WORDS, R.k1));
   const notBd = a.newLabel('not_bd');
   a.br('bgez', R.k0, R.zero, notBd);
   a.emit(mfc0(R.k0, 14)); // delay slot: runs either way
@@ -805,7 +830,8 @@ function vectorSegment(mode: Mode): Uint8Array {
 /**
  * Exception mode machine setup: every TLB entry gets a unique, never-used kseg0 VPN2 (the TLB's
  * reset contents are undefined), entry 0 maps kuseg [0, 32 MiB) with 16 MiB pages to physical
- * [DATA_PA, DATA_PA + 32 MiB), global, and is wired (tlb mode wires 0..14); then Status = 0.
+ * [DATA_PA, DATA_PA + 32 MiB), global, and is wired (tlb mode wires 0..14); then Status =
+ * IM1|IM0|IE (kernel mode, ERL = EXL = BEV = 0).
  * MIPS32 PRA 4.3 (TLB), 9.x (EntryHi/EntryLo/PageMask/Wired).
  */
 function emitExceptionModeSetup(a: Asm, wired: number): void {
@@ -829,7 +855,9 @@ function emitExceptionModeSetup(a: Asm, wired: number): void {
   a.emit(cop0('tlbwi'));
   set(6, wired); // tlb mode: 15, so that tlbwr always writes entry 15
   set(5, 0);
-  a.emit(mtc0(R.zero, 12));
+  // Interrupts on, only the software requests (IM1..0): swint units raise them.
+  a.emit(mtc0(R.zero, 13));
+  set(12, 0x301);
   a.emit(ehb());
 }
 
