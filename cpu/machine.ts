@@ -14,6 +14,7 @@ import { EXC_NAMES } from './cp0.ts';
 import { BOOT_STACK_TOP, loadElf, parseElf, writeBootArgs, type ElfImage } from './elf.ts';
 import { ST_BEV } from './cp0.ts';
 import { attachMalta, type MaltaBoard } from './malta.ts';
+import type { TimedGroup } from './clock.ts';
 import type { TimingConfig } from './config.ts';
 import { MemorySystem } from './numa.ts';
 import { IPI_IP, NODECTL_BASE, NODECTL_SIZE, NodeController } from './nodectl.ts';
@@ -115,6 +116,8 @@ export class Machine {
   readonly board: MaltaBoard;
   readonly disk: VirtioBlk | null;
   image: ElfImage | null = null;
+  /** Devices with timers of their own (the full Malta board, cpu/linux.ts); null on the bare board. */
+  timers: TimedGroup | null = null;
   private halted = false;
   private exitCode = 0;
   private haltDetail = '';
@@ -218,7 +221,8 @@ export class Machine {
     const limit = opts.maxInstructions && opts.maxInstructions > 0 ? opts.maxInstructions : Infinity;
     const every = opts.progressEvery ?? 50_000_000;
     let fatal: string | null = null;
-    const stop = (): boolean => this.halted || fatal !== null;
+    const timers = this.timers;
+    const stop = (): boolean => this.halted || fatal !== null || (timers !== null && timers.changed);
     const single = cpus.length === 1;
     const round = single ? 4_000_000 : this.quantum;
     let nextProgress = every;
@@ -227,6 +231,8 @@ export class Machine {
       const done = this.instructions();
       if (done >= limit) return this.result('limit', `instruction limit ${limit} reached`);
       roundEnd += Math.min(round, Math.max(1, limit - done));
+      // Device timers (full board): end the round at the next interrupt edge.
+      if (timers !== null) roundEnd = Math.max(Math.min(roundEnd, timers.nextEvent()), Math.min(...cpus.map((c) => c.cycles)) + 1);
       let asleep = true;
       for (const cpu of cpus) {
         if (!cpu.running) continue;
@@ -239,6 +245,7 @@ export class Machine {
         if (this.halted || fatal !== null) break;
         if (!this.sleepsForever(cpu)) asleep = false;
       }
+      if (timers !== null) timers.tick(Math.max(...cpus.map((c) => c.cycles)));
       if (fatal !== null) return this.result('fault', single ? fatal.replace(/^CPU 0: /, '') : fatal);
       if (this.halted) break;
       if (asleep) {

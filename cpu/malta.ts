@@ -9,14 +9,16 @@
 //        mem   +--------------------------------+
 //              | unmapped                       |
 //   0x10000000 +--------------------------------+
-//              | PCI0 memory 0 (GT-64120)       |  later
+//              | PCI0 memory 0 (GT-64120)       |  no PCI memory devices
 //   0x18000000 +--------------------------------+
 //              | PCI0 I/O: ISA ports at +port   |  0x180003F8-0x180003FF  COM1 16550 (stride 1)
-//              |                                |  later: i8259 0x20/0xA0, RTC 0x70
+//              |                                |  full board: 8259s 0x20/0xA0, 8254 0x40,
+//              |                                |  8042 0x60/0x64, RTC 0x70, COM2 0x2F8,
+//              |                                |  ELCR 0x4D0, PIIX4 PM/USB/IDE at their BARs
 //   0x18200000 +--------------------------------+
-//              | PCI0 memory 1 (GT-64120)       |  later
+//              | PCI0 memory 1 (GT-64120)       |  no PCI memory devices
 //   0x1BE00000 +--------------------------------+
-//              | GT-64120 registers             |  later
+//              | GT-64120 registers (4 KiB)     |  full board: PCI config, IACK
 //   0x1C000000 +--------------------------------+
 //              | unmapped                       |
 //   0x1E000000 +--------------------------------+
@@ -33,14 +35,30 @@
 //   0x1FC00000 +--------------------------------+
 //              | boot ROM (4 MiB, reset vector) |  read-only to the guest; ELF segments may
 //              |                                |  be loaded here (BEV vectors at 0x1FC00200+)
+//              |                                |  +0x10: board revision 0x420 (CoreLV)
 //   0x20000000 +--------------------------------+
 //
 // Whatever nothing decodes is a bus error (Bus.read returns NaN / Bus.write returns false).
-// Only the rows marked as built in MALTA_MAP exist today; the others are placeholders that keep
-// their addresses reserved for the GT-64120, the i8259 pair and the RTC Linux will need.
+//
+// Two configurations. The bare board (attachMalta alone) has only the rows marked as built in
+// MALTA_MAP: enough for self-contained images. The full board (attachMaltaPlatform on top,
+// `disco run --linux`) adds what Linux's Malta support expects of a real board: the GT-64120
+// system controller with PCI configuration space, the PIIX4 south bridge's ISA devices (two
+// 8259s, 8254, MC146818 RTC), the super I/O chip's keyboard controller and second UART, the
+// PIIX4 power-management function (ACPI soft-off), and interrupt wiring as on the Malta and on
+// QEMU: the 8259 pair's output on CPU IP2, the CBUS UART on IP4, COM1 on ISA IRQ 4, COM2 on 3.
 
 import type { AccessSize, Bus, Device } from './bus.ts';
 import { Uart16550 } from './uart16550.ts';
+import { TimedGroup, type Clock } from './clock.ts';
+import { Gt64120, GT_SIZE } from './gt64120.ts';
+import { I8042, KbdPorts } from './i8042.ts';
+import { I8254, PitPorts } from './i8254.ts';
+import { I8259Pair, PicPorts } from './i8259.ts';
+import { IoSpace, IoWindow, NullPorts } from './ioport.ts';
+import { PciBus } from './pci.ts';
+import { attachPiix4, type Piix4 } from './piix4.ts';
+import { Mc146818, RtcPorts } from './rtc.ts';
 
 export const MALTA_PCI_MEM0 = 0x10000000;
 /** PCI I/O space; ISA port p is at MALTA_PCI_IO + p. */
@@ -194,7 +212,8 @@ export class MaltaFpga {
     }
   }
 
-  private requestHalt(code: number, reason: string): void {
+  /** End the run with `code` (the first request since reset wins); the board's power switch uses it too. */
+  requestHalt(code: number, reason: string): void {
     if (this.halted !== null) return;
     this.halted = { code, reason };
     this.onHalt(code, reason);
@@ -211,15 +230,27 @@ class FpgaWindow implements Device {
   }
 }
 
+/** Offset of the board revision word in the boot ROM (Malta User's Manual, "REVISION"). */
+export const BOOT_ROM_REVISION = 0x10;
+/** Board revision: Malta with a CoreLV card (core card ID 0x420), as QEMU reports it. */
+export const MALTA_REVISION_CORELV = 0x00000420;
+
 /**
  * The boot ROM at 0x1FC00000: contents come only from the loader; guest stores are ignored
- * (as writes to QEMU's Malta BIOS region are). Reads of never-loaded bytes return 0.
+ * (as writes to QEMU's Malta BIOS region are). Reads of never-loaded bytes return 0. The word
+ * at +0x10 always reads as the board revision (0x420, CoreLV), whatever an image loads there:
+ * QEMU patches it in after loading, and Linux reads it to tell the core card and controller.
  */
 export class BootRom implements Device {
   readonly name = 'boot-rom';
   readonly bytes = new Uint8Array(MALTA_BOOT_ROM_SIZE);
   private readonly view = new DataView(this.bytes.buffer);
   read(offset: number, size: AccessSize): number {
+    if (offset >= BOOT_ROM_REVISION && offset < BOOT_ROM_REVISION + 4) {
+      const shift = (offset - BOOT_ROM_REVISION) * 8;
+      const v = MALTA_REVISION_CORELV >>> shift;
+      return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
+    }
     if (size === 4) return this.view.getInt32(offset, true);
     if (size === 2) return this.view.getUint16(offset, true);
     return this.bytes[offset];
@@ -259,4 +290,100 @@ export function attachMalta(
   const bootRom = new BootRom();
   bus.map(MALTA_BOOT_ROM, MALTA_BOOT_ROM_SIZE, bootRom);
   return { fpga, bootRom, cbusUart, com1 };
+}
+
+/** Options of the full board: time, the CPU's interrupt inputs and the power switch. */
+export interface MaltaPlatformOptions {
+  /** Simulated time for the 8254, the RTC and the ACPI PM timer. */
+  clock: Clock;
+  /** Drive CPU hardware interrupt line `ip` (Cause.IP2..IP6). */
+  setCpuIrq: (ip: number, level: boolean) => void;
+  /** The guest powered the board off (PIIX4 PM1 control, SUS_TYP soft off). */
+  onPowerOff: () => void;
+  /** RTC time at cycle 0, seconds since 1970 (default 2000-01-01 00:00:00 UTC). */
+  rtcStart?: number;
+  /** Receives bytes the guest sends out of COM2 (default: dropped, as QEMU does without -serial). */
+  com2Out?: (byte: number) => void;
+  /** A timer device was reprogrammed: its next event may have moved (the run loop re-reads it). */
+  onTimerChange?: () => void;
+}
+
+/** The devices the full board adds (see attachMaltaPlatform). */
+export interface MaltaPlatform {
+  readonly gt: Gt64120;
+  readonly pci: PciBus;
+  readonly io: IoSpace;
+  readonly pic: I8259Pair;
+  readonly pit: I8254;
+  readonly rtc: Mc146818;
+  readonly kbc: I8042;
+  readonly com2: Uart16550;
+  readonly piix4: Piix4;
+  /** The devices with timers of their own; the run loop stops at `timers.nextEvent()`. */
+  readonly timers: TimedGroup;
+}
+
+/** CPU interrupt lines (Cause.IP2..6) of the Malta's interrupt sources (Malta User's Manual 5.3). */
+export const MALTA_IP_I8259 = 2;
+export const MALTA_IP_CBUS_UART = 4;
+
+/** ISA IRQ numbers on the PIIX4's 8259 pair. */
+export const ISA_IRQ_PIT = 0;
+export const ISA_IRQ_KBD = 1;
+export const ISA_IRQ_COM2 = 3;
+export const ISA_IRQ_COM1 = 4;
+export const ISA_IRQ_RTC = 8;
+export const ISA_IRQ_MOUSE = 12;
+
+/**
+ * Turn a bare board (from attachMalta) into the full Malta that Linux boots on: the GT-64120 at
+ * 0x1BE00000 with the PCI bus, the PIIX4 and its ISA devices in the PCI I/O window at
+ * 0x18000000, the keyboard controller and COM2 of the super I/O chip, and the interrupt wiring.
+ */
+export function attachMaltaPlatform(bus: Bus, board: MaltaBoard, opts: MaltaPlatformOptions): MaltaPlatform {
+  const { clock } = opts;
+  const pic = new I8259Pair((level) => opts.setCpuIrq(MALTA_IP_I8259, level));
+  const isaIrq = (irq: number) => (level: boolean): void => pic.setIrq(irq, level);
+  const pci = new PciBus();
+  const io = new IoSpace();
+  const gt = new Gt64120(pci, () => pic.iack());
+  const changed = opts.onTimerChange ?? (() => {});
+  const pit = new I8254(clock, isaIrq(ISA_IRQ_PIT), changed);
+  const rtc = new Mc146818(clock, isaIrq(ISA_IRQ_RTC), { startTime: opts.rtcStart, onChange: changed });
+  const kbc = new I8042((irq, level) => pic.setIrq(irq, level));
+  const com2 = new Uart16550({ name: 'com2', stride: 1, out: opts.com2Out ?? (() => {}), onIrq: isaIrq(ISA_IRQ_COM2) });
+  board.com1.onIrq = isaIrq(ISA_IRQ_COM1);
+  board.cbusUart.onIrq = (level) => opts.setCpuIrq(MALTA_IP_CBUS_UART, level);
+  const piix4 = attachPiix4(pci, io, clock, opts.onPowerOff);
+
+  // ISA ports (PIIX4 data sheet table 3, "ISA-compatible I/O space"; the super I/O's ports).
+  const dma = new NullPorts('dma');
+  io.claim('dma1', 0x00, 0x10, dma); // 8237 DMA controllers and page registers: not modelled
+  io.claim('pic-master', 0x20, 2, new PicPorts('pic-master', pic, 0x20));
+  io.claim('pit', 0x40, 4, new PitPorts(pit));
+  io.claim('i8042-data', 0x60, 1, new KbdPorts(kbc, 0));
+  io.claim('i8042-cmd', 0x64, 1, new KbdPorts(kbc, 4));
+  io.claim('port-b', 0x61, 1, {
+    name: 'port-b',
+    read: () => pit.readPortB(),
+    write: (_o: number, _s: AccessSize, v: number) => pit.writePortB(v),
+    reset: () => {},
+  });
+  io.claim('rtc', 0x70, 2, new RtcPorts(rtc));
+  io.claim('dma-page', 0x80, 0x10, dma);
+  io.claim('pic-slave', 0xa0, 2, new PicPorts('pic-slave', pic, 0xa0));
+  io.claim('dma2', 0xc0, 0x20, dma);
+  io.claim('com2', 0x2f8, 8, com2);
+  io.claim('elcr', 0x4d0, 2, new PicPorts('elcr', pic, 0x4d0));
+
+  // The PCI I/O window, around COM1 (which the bare board maps by itself).
+  const comPort = MALTA_COM1 - MALTA_PCI_IO;
+  bus.map(MALTA_PCI_IO, comPort, new IoWindow('pci-io', io, 0, true));
+  bus.map(MALTA_COM1 + MALTA_COM1_SIZE, 0x200000 - comPort - MALTA_COM1_SIZE, new IoWindow('pci-io-hi', io, comPort + MALTA_COM1_SIZE, false));
+  bus.map(MALTA_GT64120, GT_SIZE, gt);
+
+  const timers = new TimedGroup();
+  timers.add(pit);
+  timers.add(rtc);
+  return { gt, pci, io, pic, pit, rtc, kbc, com2, piix4, timers };
 }
