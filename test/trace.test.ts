@@ -71,7 +71,7 @@ function expected(p: { pages: number; passes: number; stride: number; tlb: numbe
   };
 }
 
-describe('event counts (guests/trace/pages.elf)', () => {
+describe('event counts (guests/trace/pages.elf)', { timeout: 120_000 }, () => {
   const cases: Array<{ cmdline: string; tlb: number; exp: Parameters<typeof expected>[0] }> = [
     { cmdline: 'pages=10 stride=8192 passes=3', tlb: 16, exp: { pages: 10, passes: 3, stride: 8192, tlb: 16 } },
     { cmdline: 'pages=15 stride=8192 passes=3', tlb: 16, exp: { pages: 15, passes: 3, stride: 8192, tlb: 16 } },
@@ -179,7 +179,7 @@ describe('event counts (guests/trace/pages.elf)', () => {
   });
 });
 
-describe('filters', () => {
+describe('filters', { timeout: 120_000 }, () => {
   it('parses modes, kinds and ranges', () => {
     expect(parseModes('user,super')).toBe((1 << MODE_USER) | (1 << MODE_SUPERVISOR));
     expect(parseKinds('refill,store')).toEqual({ kindMask: 1 << KIND_REFILL, accessMask: 1 << ACC_STORE });
@@ -226,7 +226,7 @@ function disco(...args: string[]): { code: number; out: string; err: string } {
   return { code: p.status ?? -1, out: p.stdout, err: p.stderr };
 }
 
-describe('disco trace tlb (formats)', () => {
+describe('disco trace tlb (formats)', { timeout: 120_000 }, () => {
   const args = ['--tlb-entries', '16', '--cmdline', 'pages=8 op=store clean=1 passes=2', PAGES];
   const N = 12; // 4 refills + 8 modified
 
@@ -331,7 +331,26 @@ describe('disco trace tlb (formats)', () => {
   });
 });
 
-describe('pages.elf on QEMU', () => {
+describe('disco trace tlb (long runs)', { timeout: 120_000 }, () => {
+  it('shows the progress line on request (instructions, simulated time, MIPS, events), never otherwise', () => {
+    const run = ['--tlb-entries', '16', '--cmdline', 'pages=4096 passes=150', '-f', 'csv', '-o', join(dir, 'p.csv'), PAGES];
+    const on = disco('trace', 'tlb', '--progress', ...run);
+    expect(on.code).toBe(0);
+    expect(on.err).toMatch(/\rdisco: [\d.]+ M instructions, [\d.]+ M cycles, \d+ MIPS, [\d,]+ events/);
+    const off = disco('trace', 'tlb', ...run); // stderr is a pipe here: off by default
+    expect(off.err).not.toContain('\r');
+    expect(readFileSync(join(dir, 'p.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(4096 / 2 * 150 + 1);
+  });
+
+  it('--limit ends a long run early with exit status 0', () => {
+    const r = disco('trace', 'tlb', '--limit', '10', '-f', 'jsonl', '--tlb-entries', '16', '--cmdline', 'pages=4096 passes=100000', PAGES);
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split('\n')).toHaveLength(10);
+    expect(r.err).toMatch(/recording stopped: --limit 10 reached; the run stopped there/);
+  });
+});
+
+describe('pages.elf on QEMU', { timeout: 120_000 }, () => {
   const qemu = spawnSync('sh', ['-c', 'command -v qemu-system-mipsel']).status === 0;
   if (!qemu) console.warn('skipped: qemu-system-mipsel not installed (pages.elf counts are not compared with QEMU)');
   it.skipIf(!qemu)('takes the same TLB exceptions on QEMU (24Kc, 16 entries) as disco with --tlb-entries 16', () => {

@@ -40,9 +40,12 @@ export type OutcomeName = (typeof OUTCOME_NAMES)[number];
 export interface TlbEvent {
   /** Miss number on the machine since boot, counting misses the filters dropped. */
   seq: number;
-  /** Simulated time of the miss in cycles (the cycle of the faulting instruction, from 1). */
+  /**
+   * Simulated time of the miss in cycles on its CPU's clock: the cycle of the faulting instruction
+   * (counting from 1); one per instruction plus time asleep in WAIT, plus stalls in the timing mode.
+   */
   cycle: number;
-  /** Instructions executed up to and including the faulting one. */
+  /** Instructions the CPU executed up to and including the faulting one. */
   insn: number;
   cpu: number;
   /** VM and virtual CPU under the monitor; null on the bare machine. */

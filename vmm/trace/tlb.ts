@@ -135,7 +135,7 @@ export class TlbTracer implements CpuObserver {
     const pc = epcPC >>> 0;
     if (va < f.vaLo || va >= f.vaHi || pc < f.pcLo || pc >= f.pcHi) return;
     const cycle = cpu.now();
-    const insn = cycle - cpu.sleptCycles;
+    const insn = cpu.instret + (cpu.batchN - cpu.left); // exact inside the interpreter's slow paths
     const t = f.clock === 'cycles' ? cycle : insn;
     if (t >= f.before) { this.stop(`past --before ${f.before} (${f.clock})`); return; }
     if (t < f.after) return;
