@@ -13,7 +13,7 @@ import { ACC_FETCH, ACC_LOAD, ACC_STORE } from '../cpu/cpu.ts';
 import { EXC_MOD, EXC_TLBL, EXC_TLBS } from '../cpu/cp0.ts';
 import {
   FIELDS, KIND_INVALID, KIND_MODIFIED, KIND_REFILL, MODE_KERNEL, MODE_SUPERVISOR, MODE_USER, OUTCOME_HANDLER,
-  OUTCOME_UNRESOLVED, type TlbEvent,
+  OUTCOME_PMAP, OUTCOME_UNRESOLVED, type TlbEvent,
 } from '../vmm/trace/event.ts';
 import { ALL, FilterError, parseKinds, parseModes, parseRange, type TlbFilter } from '../vmm/trace/filter.ts';
 import { TlbTracer } from '../vmm/trace/tlb.ts';
@@ -176,6 +176,40 @@ describe('event counts (guests/trace/pages.elf)', { timeout: 120_000 }, () => {
     expect(events.some((e) => e.outcome === OUTCOME_HANDLER)).toBe(true);
     // Written in the order they resolved; seq still numbers them in the order they happened.
     expect(new Set(events.map((e) => e.seq)).size).toBe(events.length);
+  });
+});
+
+describe('monitor hooks (TlbTracer.monitorMiss)', () => {
+  it('a trap handler that refills from a "pmap" completes the miss with its VM, VCPU, outcome and cost', () => {
+    const m = new Machine({ memBytes: 64 * 1024 * 1024, tlbEntries: 16, out: () => {} });
+    m.load(readFileSync(PAGES), 'pages.elf', 'pages=6 stride=8192');
+    const events: TlbEvent[] = [];
+    const tracer = new TlbTracer({ emit: (e) => events.push(e) });
+    tracer.attach(m.cpu, 0);
+    let next = 8;
+    // A stand-in for the monitor: data-region refills are answered by writing the machine TLB
+    // and resuming the faulting load (no guest handler, no eret), as a pmap refill would.
+    m.cpu.trapHandler = {
+      onException(cpu, code, epcPC, ds, refill) {
+        const va = cpu.cp0.badVAddr >>> 0;
+        if (code !== EXC_TLBL || !refill || ds || va < DATA_VA || va >= DATA_VA + 0x1000000) return false;
+        const pa = DATA_PA + ((va - DATA_VA) & ~0x1fff);
+        const old = cpu.tlb.span(next);
+        cpu.tc.flushRange(old.va, old.bytes);
+        cpu.tlb.write(next, (va & ~0x1fff) | (cpu.cp0.entryHi & 0xff), 0, ((pa >>> 12) << 6) | 0x1e, (((pa + 4096) >>> 12) << 6) | 0x1e);
+        next = next === 15 ? 8 : next + 1;
+        tracer.monitorMiss(cpu, 3, 1, OUTCOME_PMAP, 25);
+        cpu.setPC(epcPC);
+        return true;
+      },
+    };
+    expect(m.run({ maxInstructions: 10_000_000 }).reason).toBe('halt');
+    tracer.flush();
+    expect(events).toHaveLength(6);
+    events.forEach((e, i) => {
+      expect(e).toMatchObject({ vm: 3, vcpu: 1, outcome: OUTCOME_PMAP, cost: 25, kind: KIND_REFILL, va: DATA_VA + i * 8192 });
+      expect(e.page).toBe((DATA_PA + i * 8192) / 4096);
+    });
   });
 });
 

@@ -12,13 +12,19 @@
 // Interrupts and syscalls taken meanwhile eret elsewhere and do not complete it. A miss whose
 // handler never comes back (the run ends, or it resumes somewhere else) is written as
 // "unresolved"; at most MAX_PENDING misses per CPU wait, the oldest goes first.
+//
+// Under the monitor (vmm/), the monitor's trap handler runs right after onException and reports
+// through monitorMiss: which VM and virtual CPU the miss belongs to, and whether it was satisfied
+// from the L2TLB or the pmap (the monitor resumes the guest itself: the event completes there) or
+// reflected to the guest kernel (it completes when the guest's handler returns; the monitor calls
+// onEret when it emulates that eret).
 
 import { ACC_FETCH, type Cpu, type CpuObserver } from '../../cpu/cpu.ts';
 import { EXC_MOD, EXC_TLBL, EXC_TLBS, ST_ERL, ST_EXL } from '../../cpu/cp0.ts';
 import { TLB_MISS, type Tlb } from '../../cpu/tlb.ts';
 import {
   KIND_INVALID, KIND_MODIFIED, KIND_REFILL, MODE_KERNEL, MODE_SUPERVISOR, MODE_USER, OUTCOME_HANDLER,
-  OUTCOME_UNRESOLVED, type TlbEvent,
+  OUTCOME_L2TLB, OUTCOME_PMAP, OUTCOME_UNRESOLVED, type TlbEvent,
 } from './event.ts';
 import { ALL, type TlbFilter } from './filter.ts';
 
@@ -40,6 +46,8 @@ interface CpuState {
   readonly num: number;
   readonly pending: TlbEvent[];
   readonly resume: number[];
+  /** The event of the exception being taken now, if it is a kept TLB miss (for monitorMiss). */
+  last: TlbEvent | null;
 }
 
 /** Physical address `va` maps to under `asid` through valid TLB entries, or -1. No side effects. */
@@ -95,7 +103,7 @@ export class TlbTracer implements CpuObserver {
   attach(cpu: Cpu, num: number): void {
     if (cpu.observer !== null && cpu.observer !== this) throw new Error(`CPU ${num} already has an observer`);
     cpu.observer = this;
-    this.states.set(cpu, { num, pending: [], resume: [] });
+    this.states.set(cpu, { num, pending: [], resume: [], last: null });
     this.lastCpu = null;
   }
 
@@ -117,9 +125,10 @@ export class TlbTracer implements CpuObserver {
   }
 
   onException(cpu: Cpu, code: number, epcPC: number, ds: boolean, refill: boolean): void {
-    if (code !== EXC_TLBL && code !== EXC_TLBS && code !== EXC_MOD) return;
     const st = this.state(cpu);
     if (st === undefined) return;
+    st.last = null;
+    if (code !== EXC_TLBL && code !== EXC_TLBS && code !== EXC_MOD) return;
     const seq = this.misses++;
     if (this.stopped) return;
     const f = this.filter;
@@ -155,6 +164,7 @@ export class TlbTracer implements CpuObserver {
     }
     st.pending.push(e);
     st.resume.push(resume | 0);
+    st.last = e;
     if (++this.recorded >= f.limit) this.stop(`--limit ${f.limit} reached`);
   }
 
@@ -187,9 +197,30 @@ export class TlbTracer implements CpuObserver {
     resume.length = kept;
   }
 
+  /**
+   * For the monitor's trap handler, right after the CPU reported a TLB exception: the miss belongs
+   * to virtual CPU `vcpu` of VM `vm`, and `outcome` (OUTCOME_L2TLB, OUTCOME_PMAP or
+   * OUTCOME_REFLECTED) says how the monitor dealt with it. L2TLB and pmap refills complete now,
+   * `cost` being the cycles the monitor charged; a reflected miss completes when the guest's
+   * handler returns. Does nothing if the exception was not a kept TLB miss.
+   */
+  monitorMiss(cpu: Cpu, vm: number, vcpu: number, outcome: number, cost = 0): void {
+    const st = this.state(cpu);
+    const e = st?.last ?? null;
+    if (st === undefined || e === null) return;
+    st.last = null;
+    e.vm = vm;
+    e.vcpu = vcpu;
+    e.outcome = outcome;
+    if (outcome !== OUTCOME_L2TLB && outcome !== OUTCOME_PMAP) return;
+    const i = st.pending.lastIndexOf(e);
+    if (i >= 0) { st.pending.splice(i, 1); st.resume.splice(i, 1); }
+    this.complete(cpu, e, e.cycle + cost);
+  }
+
   /** The handler of `e` returned at cycle `now`: cost, and the page it mapped. */
   private complete(cpu: Cpu, e: TlbEvent, now: number): void {
-    e.outcome = OUTCOME_HANDLER;
+    if (e.outcome === OUTCOME_UNRESOLVED) e.outcome = OUTCOME_HANDLER; // else the monitor's outcome
     e.cost = now - e.cycle;
     const pa = tlbTranslate(cpu.tlb, e.va, e.asid);
     if (pa >= 0) {
