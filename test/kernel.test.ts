@@ -1,7 +1,7 @@
 // The guest kernel (guests/kernel) booted on the bare machine with its file system image
 // (guests/user/fs.img) on the virtio disk: the self-test table, the four workloads at their
-// test sizes with known checksums, results that must not depend on scheduling, TLB size or
-// memory size, and the committed image's consistency. Everything runs through `disco run`,
+// test sizes with known checksums on 1 and 4 CPUs, results that must not depend on
+// scheduling, TLB size or memory size, and the committed image's consistency. Everything runs through `disco run`,
 // as users do.
 
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,16 @@ describe('guest kernel on the bare machine', () => {
     expect(r.out).toMatch(/^run: 5 commands, 0 failed$/m);
     expect(r.code).toBe(0);
   }, 300_000);
+
+  it('runs the same self-tests and workloads on 4 CPUs in 2 nodes with the same checksums', () => {
+    const r = boot('run /etc/quick', '--nodes', '2', '--cpus-per-node', '2', '--mem-per-node', '32M');
+    expect(r.out).toMatch(/^disco kernel: bare machine, 64 MiB RAM, 4 CPUs, /m);
+    expect(r.out).toMatch(/^usertests: ALL \d+ TESTS PASSED$/m);
+    expect(r.out).not.toMatch(/FAILED|panic/);
+    for (const [prog, sum] of Object.entries(EXPECTED)) expect(checksum(r.out, prog), prog).toBe(sum);
+    expect(r.out).toMatch(/^pmake: 12 jobs, 8 parallel, /m); // 2 per CPU
+    expect(r.code).toBe(0);
+  }, 600_000);
 
   it('kills faulting processes with a message and carries on', () => {
     const r = boot('usertests faults');

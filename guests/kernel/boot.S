@@ -69,7 +69,45 @@ _start:
 	li	$t1, 4
 	bne	$t0, $t1, 9f		/* not kseg0: someone else maps the window */
 	nop
+	bal	tlbsetup
+	nop
 
+9:	move	$a0, $s0
+	move	$a1, $s1
+	move	$a2, $s2
+	move	$a3, $s3
+	lui	$t0, %hi(kentry)
+	addiu	$t0, $t0, %lo(kentry)
+	jr	$t0
+	nop
+	.size	_start, . - _start
+
+/*
+ * _secondary(memsize, cpuid): a secondary CPU, started by the node controller (cpu/nodectl.ts)
+ * in kernel mode with Status.BEV = 1 and sp = its boot stack (a window address, not touched
+ * before the window is mapped). Its TLB is its own: map the window here too, then enter
+ * ksecondary(cpuid) in the window.
+ */
+	.globl	_secondary
+	.type	_secondary, @function
+_secondary:
+	move	$s1, $a1
+	move	$s3, $a0
+	li	$t0, MAXMEM
+	sltu	$t1, $s3, $t0
+	movz	$s3, $t0, $t1
+	bal	tlbsetup
+	nop
+	move	$a0, $s1
+	lui	$t0, %hi(ksecondary)
+	addiu	$t0, $t0, %lo(ksecondary)
+	jr	$t0
+	nop
+	.size	_secondary, . - _secondary
+
+/* tlbsetup: this CPU's TLB and vectors as described above; s3 = memsize; uses t0-t8. */
+	.type	tlbsetup, @function
+tlbsetup:
 	li	$t0, ST_CU0 | ST_BEV	/* kernel mode, interrupts off, still BEV */
 	mtc0	$t0, C0_STATUS
 	mtc0	$zero, C0_CAUSE
@@ -126,13 +164,6 @@ _start:
 	li	$t0, ST_CU0		/* vectors at EBase from now on */
 	mtc0	$t0, C0_STATUS
 	ehb
-
-9:	move	$a0, $s0
-	move	$a1, $s1
-	move	$a2, $s2
-	move	$a3, $s3
-	lui	$t0, %hi(kentry)
-	addiu	$t0, $t0, %lo(kentry)
-	jr	$t0
+	jr	$ra
 	nop
-	.size	_start, . - _start
+	.size	tlbsetup, . - tlbsetup

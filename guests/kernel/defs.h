@@ -79,6 +79,11 @@ u32 kfreepages(void);
 extern int machine_monitor;
 extern u32 memsize;
 void machine_probe(void);
+int machine_ncpu(void);
+int machine_node(void);
+void machine_start_cpu(int id, u32 pc, u32 sp, u32 arg);
+void machine_ipi(int cpu);
+void machine_ipi_ack(void);
 void machine_halt(int code) __attribute__((noreturn));
 int bootargs(u32 argc, u32 argv, char **words, int max);
 
@@ -100,6 +105,7 @@ void setkilled(struct proc *p, const char *why, u32 addr);
 int growproc(int n);
 int pin(int cpu);
 int nproc_used(void);
+void kick_idle(void);
 extern struct spinlock tickslock;
 extern u32 ticks;
 

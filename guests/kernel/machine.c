@@ -26,6 +26,58 @@ void machine_probe(void)
 	machine_monitor = v0 == HCALL_MAGIC;
 }
 
+/*
+ * The node controller (cpu/nodectl.ts, physical 0x1F200000): topology, starting secondary
+ * CPUs, inter-processor interrupts. Absent (a bus error on the probe) means one CPU.
+ */
+#define NC(off) ((volatile u32 *)KSEG1(NODECTL + (off)))
+#define NC_CPU_ID	0x00
+#define NC_NODE_ID	0x04
+#define NC_NCPUS	0x08
+#define NC_IPI_SEND	0x20
+#define NC_IPI_ACK	0x24
+#define NC_START_PC	0x30
+#define NC_START_SP	0x34
+#define NC_START_ARG	0x38
+#define NC_START	0x3c
+
+static int have_nodectl;
+
+int machine_ncpu(void)
+{
+	u32 n;
+	if (machine_monitor || peek32((u32)NC(NC_NCPUS), &n) < 0 || n < 1)
+		return 1;
+	have_nodectl = 1;
+	return n > NCPU ? NCPU : (int)n;
+}
+
+int machine_node(void)
+{
+	return have_nodectl ? (int)*NC(NC_NODE_ID) : 0;
+}
+
+/* Start CPU id at pc (kseg0) with sp and a0 = arg, a1 = id. */
+void machine_start_cpu(int id, u32 pc, u32 sp, u32 arg)
+{
+	*NC(NC_START_PC) = pc;
+	*NC(NC_START_SP) = sp;
+	*NC(NC_START_ARG) = arg;
+	*NC(NC_START) = id;
+}
+
+void machine_ipi(int cpu)
+{
+	if (have_nodectl)
+		*NC(NC_IPI_SEND) = cpu;
+}
+
+void machine_ipi_ack(void)
+{
+	if (have_nodectl)
+		*NC(NC_IPI_ACK) = 0;
+}
+
 /* Stop the machine: disco's halt register takes the code, SOFTRES resets a Malta. */
 void machine_halt(int code)
 {

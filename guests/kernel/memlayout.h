@@ -13,6 +13,7 @@
  *   0x1E400000   virtio-mmio block device (cpu/virtio_blk.ts), interrupt IP3
  *   0x180003F8   PIIX4 COM1 16550 (console)
  *   0x1F000600   halt register; 0x1F000500 SOFTRES
+ *   0x1F200000   node controller: CPU count, secondary start, IPIs (interrupt IP6)
  *
  * Virtual addresses:
  *
@@ -90,5 +91,7 @@
 #define VIRTIO0		0x1E400000u
 #define VIRTIO0_IRQ	3		/* Cause.IP3 */
 #define TIMER_IRQ	7		/* Cause.IP7 (IntCtl.IPTI) */
+#define NODECTL		0x1F200000u	/* node controller (cpu/nodectl.ts): CPUs, IPIs */
+#define IPI_IRQ		6		/* Cause.IP6 */
 
 #endif

@@ -147,6 +147,7 @@ int fork(void)
 	acquire(&ptable_lock);
 	np->parent = p;
 	np->state = RUNNABLE;
+	kick_idle();
 	release(&ptable_lock);
 	return pid;
 }
@@ -249,12 +250,15 @@ void scheduler(void)
 			mtc0(10, 0, 0);
 			found = 1;
 		}
+		if (!found)
+			c->idle = 1;	/* under ptable.lock: kick_idle sees it before we sleep */
 		release(&ptable_lock);
 		if (!found) {
 			u32 t0 = read_count();
 			intr_on();
 			__asm__ __volatile__("wait" ::: "memory");
 			c->idle_cycles += 2ull * (u32)(read_count() - t0);
+			c->idle = 0;
 		}
 	}
 }
@@ -282,6 +286,7 @@ void yield(void)
 	struct proc *p = myproc();
 	acquire(&ptable_lock);
 	p->state = RUNNABLE;
+	kick_idle();	/* another CPU may run it (or must: pin) */
 	sched();
 	release(&ptable_lock);
 }
@@ -328,15 +333,30 @@ void sleep(void *chan, struct spinlock *lk)
 	}
 }
 
+/* Interrupt the CPUs that sleep in wait so that they look for work (ptable.lock held). */
+void kick_idle(void)
+{
+	int me = mycpu()->id;
+	for (int i = 0; i < ncpu; i++)
+		if (i != me && cpus[i].idle)
+			machine_ipi(i);
+}
+
 /* Wake every process sleeping on chan. Callers may or may not hold ptable.lock. */
 void wakeup(void *chan)
 {
 	int locked = holding(&ptable_lock);
+	int woke = 0;
 	if (!locked)
 		acquire(&ptable_lock);
-	for (struct proc *p = proc; p < &proc[NPROC]; p++)
-		if (p->state == SLEEPING && p->chan == chan)
+	for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+		if (p->state == SLEEPING && p->chan == chan) {
 			p->state = RUNNABLE;
+			woke = 1;
+		}
+	}
+	if (woke)
+		kick_idle();
 	if (!locked)
 		release(&ptable_lock);
 }

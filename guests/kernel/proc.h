@@ -34,7 +34,9 @@ struct cpu {
 	u32 ctxsw;		/* context switches into processes */
 	u32 tlbflush;		/* whole-TLB flushes (ASID wraps) */
 	u32 pgfaults;		/* TLB invalid/modified faults handled */
-};
+	int node;		/* NUMA node of this CPU */
+	volatile int idle;	/* asleep in wait with nothing to run (ptable.lock) */
+} __attribute__((aligned(PGSIZE)));	/* one page each: the PDA maps exactly this page */
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 

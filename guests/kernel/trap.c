@@ -55,6 +55,8 @@ static int devintr(struct trapframe *tf)
 	}
 	if (pending & CA_IP(VIRTIO0_IRQ))
 		virtio_disk_intr();
+	if (pending & CA_IP(IPI_IRQ))
+		machine_ipi_ack();	/* a kick: the scheduler looks for work on the way out */
 	return timer;
 }
 

@@ -155,6 +155,28 @@ static void t_exec(void)
 	CHECK(exec("/bin", argv) == -1);	/* a directory is not an ELF */
 }
 
+/* pin() moves a process to a CPU and keeps it there; every CPU runs processes. */
+static void t_pin(void)
+{
+	struct sysinfo si;
+	sysinfo(&si);
+	CHECK(pin(si.ncpu) == -1 && pin(-2) == -1);
+	for (u32 k = 0; k < si.ncpu; k++) {
+		int pid = fork();
+		if (pid == 0) {
+			if (pin(k) != 0 || cpuid() != (int)k)
+				exit(1);
+			for (volatile int i = 0; i < 200000; i++)	/* across timer ticks */
+				if ((i & 1023) == 0 && cpuid() != (int)k)
+					exit(2);
+			exit(0);
+		}
+		int st;
+		CHECK(wait(&st) == pid && st == 0);
+	}
+	CHECK(pin(-1) == 0);
+}
+
 /* --- memory ---------------------------------------------------------------------------- */
 
 static void t_sbrk(void)
@@ -177,7 +199,10 @@ static void t_sbrk(void)
 	CHECK(sbrk(0x7fff0000) == (char *)-1);	/* into the stack */
 }
 
-/* A big heap costs only the pages touched. */
+/*
+ * A big heap costs only the pages touched. (Free-page counts are global: with several CPUs
+ * the parent's own copy-on-write faults can overlap, hence the slack.)
+ */
 static void t_demandzero(void)
 {
 	struct sysinfo s0, s1, s2;
@@ -185,12 +210,13 @@ static void t_demandzero(void)
 	char *p = sbrk(16 << 20);
 	CHECK(p != (char *)-1);
 	sysinfo(&s1);
-	CHECK(s0.freepages - s1.freepages < 4);
+	int d = (int)s0.freepages - (int)s1.freepages;
+	CHECK(d > -4 && d < 4);
 	for (int i = 0; i < 10; i++)
 		p[i * (1 << 20)] = 1;
 	sysinfo(&s2);
-	int used = s1.freepages - s2.freepages;
-	CHECK(used >= 10 && used <= 20);	/* ten pages, some page tables */
+	int used = (int)s1.freepages - (int)s2.freepages;
+	CHECK(used >= 8 && used <= 24);	/* ten pages, some page tables */
 }
 
 static int deep(int n)
@@ -252,12 +278,12 @@ static void t_cowshare(void)
 		struct sysinfo c;
 		sysinfo(&c);
 		/* the child has its page tables and a few stack/data copies, not 1024 pages */
-		exit(s0.freepages - c.freepages < 64 ? 0 : 1);
+		exit((int)s0.freepages - (int)c.freepages < 64 ? 0 : 1);
 	}
 	int st;
 	CHECK(wait(&st) == pid && st == 0);
 	sysinfo(&s1);
-	CHECK(s1.freepages + 8 >= s0.freepages);	/* the child's memory came back */
+	CHECK((int)s1.freepages + 8 >= (int)s0.freepages);	/* the child's memory came back */
 }
 
 /* More pages than the TLB holds, over and over: refills, VPT misses, replacement. */
@@ -554,6 +580,7 @@ static const struct test tests[] = {
 	{ "sleep", t_sleep, 0 },
 	{ "preempt", t_preempt, 0 },
 	{ "killsleeper", t_killsleeper, 0 },
+	{ "pin", t_pin, 0 },
 	{ "sbrk", t_sbrk, 0 },
 	{ "demandzero", t_demandzero, 0 },
 	{ "stack", t_stack, 0 },
