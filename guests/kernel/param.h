@@ -13,7 +13,7 @@
 #define MAXPATH		128	/* path names */
 #define KSTACKSIZE	8192	/* kernel stack per process */
 #define HZ		1000	/* timer ticks per second of simulated time */
-#define CPU_HZ		100000000u	/* nominal clock: one instruction per cycle at 100 MHz */
+#define CPU_HZ		200000000u	/* nominal clock: disco's timing-mode default (--clock-mhz 200) */
 #define TICK_COUNT	(CPU_HZ / 2 / HZ)	/* Count increments per tick (Count = cycles / 2) */
 #define ROOTDEV		1
 
