@@ -10,6 +10,8 @@
 # kernel with its file system (docs/kernel.md):
 #   guests/kernel/*.[cS]   -> guests/kernel/kernel.elf   (linked in ksseg, kernel.ld)
 #   guests/user/*.c + lib/ -> guests/user/fs.img         (/init, /bin/*, /etc/*; guests/mkfs.ts)
+# and the monitor's test guests, linked in the window like the kernel (guests/vmtests/README.md):
+#   guests/vmtests/NAME.c  -> guests/vmtests/NAME.elf    (with guests/vmtests/rt, rt/link.ld)
 #
 # Output is reproducible bit for bit: relative source paths, no build id, no
 # .comment/.note sections, deterministic archive. Symbols are kept for traces.
@@ -147,6 +149,22 @@ done
 node bin/run-ts.js guests/mkfs.ts -o "$out/guests/user/fs.img" --size 16M \
 	/init="$obj/user/init" /bin="$obj/user/bin" /etc=guests/user/etc
 outputs+=(guests/user/fs.img)
+
+# the monitor's test guests: runtime (boot stub and vectors, exception entry, checks) + one .c each
+mkdir -p "$obj/vt" "$out/guests/vmtests"
+vtobjs=()
+for s in guests/vmtests/rt/boot.S guests/vmtests/rt/vec.S guests/vmtests/rt/vt.c; do
+	o=$obj/vt/$(basename "${s%.*}")_$(basename "${s##*.}").o
+	"$CC" "${CFLAGS[@]}" -Iguests/vmtests/rt -frandom-seed="$s" -c "$s" -o "$o"
+	vtobjs+=("$o")
+done
+for s in guests/vmtests/*.c; do
+	[ -e "$s" ] || continue
+	o=$obj/vt/$(basename "${s%.c}").o
+	"$CC" "${CFLAGS[@]}" -Iguests/vmtests/rt -frandom-seed="$s" -c "$s" -o "$o"
+	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T guests/vmtests/rt/link.ld "${vtobjs[@]}" "$o" "$obj/libguest.a" -lgcc -o "$out/${s%.c}.elf"
+	outputs+=("${s%.c}.elf")
+done
 
 if [ "$mode" = check ]; then
 	bad=0
