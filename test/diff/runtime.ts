@@ -9,7 +9,7 @@ import {
 } from './asm.ts';
 
 export const COM1 = 0xb80003f8;
-/** 16550 Line Status Register offset; bit 5 = THR empty. */
+/** 16550 Line Status Register offset; bit 5 = THR empty, bit 6 = transmitter empty (TEMT). */
 const LSR = 5;
 export const HALT = 0xbf000600;
 export const SOFTRES = 0xbf000500;
@@ -30,7 +30,8 @@ export const RT = {
  * - rt_puts: a1 = address of a NUL-terminated string. Clobbers a0, a1, t6, t7, t8, t9.
  * - rt_dump_words: a1 = address, a2 = word count; prints 8 words a line separated by spaces.
  *   Clobbers a0..a3, t0..t9 (not s*).
- * - rt_exit: a0 = exit code; stores it to the halt register, then 0x42 to SOFTRES; never returns.
+ * - rt_exit: a0 = exit code; waits for LSR.TEMT, stores a0 to the halt register, then 0x42 to
+ *   SOFTRES; never returns.
  */
 export function emitRuntime(a: Asm): void {
   // putc: poll LSR.THRE then write THR.
@@ -119,8 +120,18 @@ export function emitRuntime(a: Asm): void {
   a.emit(jr(R.t3));
   a.emit(nop());
 
-  // exit: halt register (disco), then SOFTRES (both); spin in case neither stops us.
+  // exit: wait until the UART has sent everything (LSR.TEMT: QEMU may still hold the last byte
+  // when its host-side write was deferred, and SOFTRES ends QEMU at once), then the halt register
+  // (disco), then SOFTRES (both); spin in case neither stops us.
   a.label(RT.exit);
+  a.emit(lui(R.t9, COM1 >>> 16));
+  a.emit(aluImm('ori', R.t9, R.t9, COM1 & 0xffff));
+  const drain = a.newLabel('exit_drain');
+  a.label(drain);
+  a.emit(mem('lbu', R.t8, LSR, R.t9));
+  a.emit(aluImm('andi', R.t8, R.t8, 0x40));
+  a.br('beq', R.t8, R.zero, drain);
+  a.emit(nop());
   a.emit(sync());
   a.emit(lui(R.t9, HALT >>> 16));
   a.emit(mem('sw', R.a0, HALT & 0xffff, R.t9));
