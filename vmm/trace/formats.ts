@@ -96,6 +96,8 @@ export function makeFormat(name: FormatName, out: TraceOutput, ctx: FormatContex
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const hex2 = (v: number): string => (v < 16 ? '0' : '') + v.toString(16);
+/** ACC_FETCH (cpu.ts); a fetch miss has no instruction word until its page is mapped. */
+const ACC_FETCH_ = 2;
 
 /** Machine page as hex: 0x02001 (frame number, 4 KiB frames). */
 function pageHex(p: number): string {
@@ -109,8 +111,19 @@ function pageHex(p: number): string {
  */
 class TextFormat implements TraceFormat {
   private readonly c: ChalkInstance;
+  // Columns that take few values, padded (and coloured) once.
+  private readonly modeCol: readonly string[];
+  private readonly kindCol: readonly string[];
+  private readonly accessCol = ACCESS_NAMES.map((a) => pad(a, 7));
+  private readonly outcomeCol: readonly string[];
+  /** The instruction column by pc: disassembly and <symbol>, for the word last seen there. */
+  private readonly tails = new Map<number, { word: number | null; pa: number; ds: boolean; text: string }>();
+
   constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer, colour: boolean) {
-    this.c = new Chalk({ level: colour ? 1 : 0 });
+    const c = (this.c = new Chalk({ level: colour ? 1 : 0 }));
+    this.modeCol = MODE_NAMES.map((m) => c.dim(pad(m, 11)));
+    this.kindCol = [c.yellow(pad('refill', 9)), c.magenta(pad('invalid', 9)), c.cyan(pad('modified', 9))];
+    this.outcomeCol = OUTCOME_NAMES.map((n, i) => (i === OUTCOME_UNRESOLVED ? c.red(pad(n, 11)) : pad(n, 11)));
   }
 
   begin(): void {
@@ -120,21 +133,26 @@ class TextFormat implements TraceFormat {
     this.out.write(this.c.bold(h) + '\n');
   }
 
-  event(e: TlbEvent): void {
-    const c = this.c;
-    const kind = KIND_NAMES[e.kind];
-    const kindCol = pad(kind, 9);
-    const kindText = e.kind === 0 ? c.yellow(kindCol) : e.kind === 1 ? c.magenta(kindCol) : c.cyan(kindCol);
-    const outcome = pad(OUTCOME_NAMES[e.outcome], 11);
-    let insn = e.word !== null ? this.sy.disasm(e.word, e.pc) : e.access === 2 ? '(fetch)' : '?';
+  private tail(e: TlbEvent): string {
+    const hit = this.tails.get(e.pc);
+    if (hit !== undefined && hit.word === e.word && hit.pa === e.pcPa && hit.ds === e.ds) return hit.text;
+    let insn = e.word !== null ? this.sy.disasm(e.word, e.pc) : e.access === ACC_FETCH_ ? '(fetch)' : '?';
     if (e.ds) insn += ' (delay slot)';
     const sym = this.sy.symAt(e.pc, e.pcPa);
+    const text = sym !== null ? pad(insn, 28) + this.c.dim(` <${sym}>`) : insn;
+    if (this.tails.size >= 1 << 16) this.tails.clear();
+    this.tails.set(e.pc, { word: e.word, pa: e.pcPa, ds: e.ds, text });
+    return text;
+  }
+
+  event(e: TlbEvent): void {
+    const tail = this.tail(e);
     const line =
       `${lpad(String(e.cycle), 12)} ${lpad(String(e.insn), 12)} ${lpad(String(e.cpu), 3)} ${pad(e.vm === null ? '-' : String(e.vm), 3)}` +
-      `${c.dim(pad(MODE_NAMES[e.mode], 11))}${kindText}${pad(ACCESS_NAMES[e.access], 7)}${pad(hex2(e.asid), 5)}` +
-      `${pad(hex8(e.pc), 11)}${c.bold(pad(hex8(e.va), 11))}${pad(e.page === null ? '-' : pageHex(e.page), 8)}` +
+      `${this.modeCol[e.mode]}${this.kindCol[e.kind]}${this.accessCol[e.access]}${pad(hex2(e.asid), 5)}` +
+      `${pad(hex8(e.pc), 11)}${this.c.bold(pad(hex8(e.va), 11))}${pad(e.page === null ? '-' : pageHex(e.page), 8)}` +
       `${pad(e.node === null ? '-' : String(e.node), 5)}${lpad(e.cost === null ? '-' : String(e.cost), 6)} ` +
-      `${e.outcome === OUTCOME_UNRESOLVED ? c.red(outcome) : outcome}${sym !== null ? pad(insn, 28) + c.dim(` <${sym}>`) : insn}`;
+      `${this.outcomeCol[e.outcome]}${tail}`;
     this.out.write(line + '\n');
   }
 
@@ -273,21 +291,29 @@ class JsonlFormat implements TraceFormat {
   end(): void {}
 }
 
-/** Cycles as trace-event microseconds at a nominal 1 GHz (1 cycle = 1 ns): "1234.567". */
-function usec(cycles: number): string {
-  const whole = Math.floor(cycles / 1000);
-  const frac = cycles - whole * 1000;
-  return frac === 0 ? String(whole) : `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
-}
-
 /**
  * perfetto: Chrome trace-event JSON ({"traceEvents": [...]}), which ui.perfetto.dev and
  * chrome://tracing open. Process 0 is the machine (later: one process per VM), one thread track
  * per CPU; each miss is a complete event ("ph":"X") from the miss to the end of its handler.
+ * Time: cycles at a nominal 1 GHz, so ts and dur (microseconds) are cycles / 1000.
  */
 class PerfettoFormat implements TraceFormat {
   private first = true;
-  constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer, private readonly ctx: FormatContext) {}
+  private readonly syms: SymBytes;
+  private readonly k = {
+    ph: enc('{"ph":"X","pid":'), tid: enc(',"tid":'), ts: enc(',"ts":'), dur: enc(',"dur":'),
+    seq: enc('"args":{"seq":'), insn: enc(',"insn":'), va: enc(',"va":"'), pc: enc('","pc":"'),
+    asid: enc('","asid":'), cost: enc(',"cost":'), page: enc(',"page":'), node: enc(',"node":'),
+    vcpu: enc(',"vcpu":'), sym: enc(',"sym":'), end: enc('}}'), sep: enc(',\n'), null: enc('null'),
+  };
+  /** By kind * 3 + access, then mode: ',"name":"refill load","cat":"tlb,user",' */
+  private readonly names = KIND_NAMES.flatMap((k) => ACCESS_NAMES.flatMap((a) => MODE_NAMES.map((m) => enc(`,"name":"${k} ${a}","cat":"tlb,${m}",`))));
+  private readonly mode = MODE_NAMES.map((m) => enc(`,"mode":"${m}"`));
+  private readonly exc = [0, 1, 2, 3].map((c) => enc(`,"exc":"${excName(c)}"`));
+  private readonly outcome = OUTCOME_NAMES.map((n) => enc(`,"outcome":"${n}"`));
+  constructor(private readonly out: TraceOutput, sy: Symbolizer, private readonly ctx: FormatContext) {
+    this.syms = new SymBytes(sy, (t) => JSON.stringify(t), enc('null'));
+  }
 
   begin(): void {
     const image = JSON.stringify(this.ctx.image).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -299,15 +325,48 @@ class PerfettoFormat implements TraceFormat {
     }
   }
 
+  /** Cycles as microseconds: "1234.567" (no fraction when whole). */
+  private usec(cycles: number): void {
+    const o = this.out;
+    const whole = Math.floor(cycles / 1000);
+    const frac = cycles - whole * 1000;
+    o.uint(whole);
+    if (frac === 0) return;
+    o.byte(0x2e);
+    if (frac < 100) o.byte(0x30);
+    if (frac < 10) o.byte(0x30);
+    o.uint(frac);
+  }
+
+  private maybe(v: number | null): void {
+    if (v === null) this.out.put(this.k.null); else this.out.uint(v);
+  }
+
   event(e: TlbEvent): void {
-    const sym = this.sy.symAt(e.pc, e.pcPa);
-    this.item(
-      `{"ph":"X","pid":${e.vm === null ? 0 : e.vm + 1},"tid":${e.cpu},"ts":${usec(e.cycle)},"dur":${usec(e.cost ?? 0)},` +
-      `"name":"${KIND_NAMES[e.kind]} ${ACCESS_NAMES[e.access]}","cat":"tlb,${MODE_NAMES[e.mode]}",` +
-      `"args":{"seq":${e.seq},"insn":${e.insn},"va":"${hex8(e.va)}","pc":"${hex8(e.pc)}","asid":${e.asid},` +
-      `"mode":"${MODE_NAMES[e.mode]}","exc":"${excName(e.exc)}","outcome":"${OUTCOME_NAMES[e.outcome]}",` +
-      `"cost":${e.cost},"page":${e.page},"node":${e.node},"vcpu":${e.vcpu},"sym":${sym === null ? 'null' : JSON.stringify(sym)}}}`,
-    );
+    const o = this.out, k = this.k;
+    const sym = this.syms.get(e);
+    o.need(LINE_FIXED + sym.length);
+    if (!this.first) o.put(k.sep);
+    this.first = false;
+    o.put(k.ph); o.uint(e.vm === null ? 0 : e.vm + 1);
+    o.put(k.tid); o.uint(e.cpu);
+    o.put(k.ts); this.usec(e.cycle);
+    o.put(k.dur); this.usec(e.cost ?? 0);
+    o.put(this.names[(e.kind * 3 + e.access) * 3 + e.mode]);
+    o.put(k.seq); o.uint(e.seq);
+    o.put(k.insn); o.uint(e.insn);
+    o.put(k.va); o.hex8(e.va);
+    o.put(k.pc); o.hex8(e.pc);
+    o.put(k.asid); o.uint(e.asid);
+    o.put(this.mode[e.mode]);
+    o.put(this.exc[e.exc]);
+    o.put(this.outcome[e.outcome]);
+    o.put(k.cost); this.maybe(e.cost);
+    o.put(k.page); this.maybe(e.page);
+    o.put(k.node); this.maybe(e.node);
+    o.put(k.vcpu); this.maybe(e.vcpu);
+    o.put(k.sym); o.put(sym);
+    o.put(k.end);
   }
 
   private item(s: string): void {

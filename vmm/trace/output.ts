@@ -4,7 +4,7 @@
 // long the run and no per-chunk strings or buffers are allocated.
 //
 // Contract: the text is ASCII (formats.ts escapes anything else), so one character is one byte.
-// The hot formats (CSV, JSON lines) skip strings altogether: after need(n) they append
+// The bulk formats (CSV, JSON lines, Perfetto) skip strings altogether: after need(n) they append
 // pre-encoded constants, digits and hex straight into the buffer (no garbage per event).
 
 import { closeSync, openSync, writeSync } from 'node:fs';
