@@ -1,4 +1,5 @@
 // `npm run bench [-- --vs-qemu] [--no-timing] [--images a,b] [--repeat N]`
+// `npm run bench -- --linux [--repeat N]`: Debian's Linux boot, disco vs QEMU (perf/linux.ts)
 //
 // Runs the CPU-bound bare-metal images in perf/images/ through the same entry point users run
 // (`node bin/disco.js run --stats FILE IMAGE`, what `npx disco run` executes) and prints guest
@@ -13,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, basename, resolve } from 'node:path';
+import { benchLinux } from './linux.ts';
 
 interface Stats {
   instructions: number;
@@ -75,6 +77,14 @@ function runQemu(image: string): { wall: number; output: string } | null {
 }
 
 function main(): void {
+  if (args.includes('--linux')) {
+    const dir = mkdtempSync(join(tmpdir(), 'disco-bench-'));
+    benchLinux(repeat, dir).finally(() => rmSync(dir, { recursive: true, force: true })).catch((e: Error) => {
+      console.error(e.message);
+      process.exitCode = 1;
+    });
+    return;
+  }
   const dir = join(root, 'perf/images');
   let images = readdirSync(dir).filter((f) => f.endsWith('.elf')).sort();
   if (only) images = images.filter((f) => only.includes(basename(f, '.elf')));

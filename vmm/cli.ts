@@ -9,6 +9,8 @@ import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
+import { bootLinux } from '../cpu/linux.ts';
+import { resolve } from 'node:path';
 
 /** Exit codes of `disco run` that are not the guest's own. */
 export const EXIT_ERROR = 1;
@@ -81,7 +83,13 @@ export interface MachineCliOptions {
 
 interface RunCliOptions extends MachineCliOptions {
   stats?: string | boolean;
+  linux?: boolean;
+  initrd?: string;
 }
+
+/** What `disco run --linux` boots without arguments: scripts/fetch-linux.sh's cache (docs/linux.md). */
+const LINUX_CACHE = resolve(import.meta.dirname, '..', '.cache', 'linux');
+const LINUX_DEFAULT_CMDLINE = 'console=ttyS0 rdinit=/init';
 
 function fmtCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
@@ -161,13 +169,32 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
   return cfg;
 }
 
-function runCommand(image: string, opts: RunCliOptions): number {
-  const bytes = readImage(image);
+function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
+  // --linux (or --initrd): boot a Linux kernel on the full Malta board as QEMU's -kernel does;
+  // with no image, the kernel and initramfs that scripts/fetch-linux.sh cached.
+  const linux = opts.linux === true || opts.initrd !== undefined;
+  if (imageArg === undefined && !linux) throw new CliError("missing required argument 'image' (or --linux to boot the cached Linux kernel)");
+  const image = imageArg ?? resolve(LINUX_CACHE, 'vmlinuz');
+  if (linux && imageArg === undefined && opts.initrd === undefined) opts.initrd = resolve(LINUX_CACHE, 'initramfs.cpio.gz');
+  if (linux) {
+    opts.mem ??= 256 * 1024 * 1024;
+    opts.tlbEntries ??= 16; // as QEMU's 24Kc
+    if (opts.cmdline === '') opts.cmdline = LINUX_DEFAULT_CMDLINE;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readImage(image);
+  } catch (e) {
+    if (linux && imageArg === undefined) throw new CliError(`${image}: no such file; run scripts/fetch-linux.sh first`);
+    throw e;
+  }
+  const initrd = opts.initrd === undefined ? undefined : readImage(opts.initrd);
   const sink = new ConsoleSink();
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
   const m = new Machine({ ...cfg, out: sink.put, disk });
-  m.load(bytes, image, opts.cmdline);
+  if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline: opts.cmdline });
+  else m.load(bytes, image, opts.cmdline);
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
   const res: RunResult = m.run({
@@ -253,8 +280,10 @@ export function buildProgram(): Command {
   addMachineOptions(program
     .command('run')
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
-    .argument('<image>', 'ELF32 little-endian MIPS image'))
+    .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)'))
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
+    .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
+    .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
     .addHelpText('after', `
 Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
 ${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever,
@@ -263,8 +292,9 @@ ${EXIT_FAULT} when the machine cannot go on (an exception vector outside memory)
 Examples:
   disco run guests/demo/demo.elf
   disco run --mem 128M --stats stats.json perf/images/crc32.elf
-  disco run -n 10M my-kernel.elf`)
-    .action((image: string, opts: RunCliOptions) => {
+  disco run -n 10M my-kernel.elf
+  disco run --linux                      # after scripts/fetch-linux.sh; see docs/linux.md`)
+    .action((image: string | undefined, opts: RunCliOptions) => {
       process.exitCode = runCommand(image, opts);
     });
   program.addCommand(traceCommand({
