@@ -9,6 +9,7 @@ import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
+import { runVms } from './run.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
 
@@ -35,6 +36,13 @@ function parseCount(text: string): number {
   const v = Math.round(Number(m[1]) * mult);
   if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`"${text}" is too large`);
   return v;
+}
+
+/** --vm-mem: a size in whole MiB from 1 MiB to 256 MiB (the window). */
+function parseVmMem(text: string): number {
+  const n = parseSize(text);
+  if (n % 0x100000 !== 0 || n < 0x100000 || n > 0x10000000) throw new InvalidArgumentError(`"${text}" must be whole MiB from 1M to 256M`);
+  return n;
 }
 
 function parseIntOpt(name: string, lo: number, hi: number) {
@@ -83,6 +91,11 @@ export interface MachineCliOptions {
 
 interface RunCliOptions extends MachineCliOptions {
   stats?: string | boolean;
+  /** Under the monitor (vmm/run.ts): VMs, guest memory each, console files, time slice. */
+  vms?: number;
+  vmMem?: number;
+  consoleDir?: string;
+  slice?: number;
   linux?: boolean;
   initrd?: string;
 }
@@ -192,6 +205,16 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   const sink = new ConsoleSink();
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
+  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined)) {
+    throw new CliError('--vm-mem, --console-dir and --slice need --vms');
+  }
+  if (opts.vms !== undefined) {
+    if (linux) throw new CliError('--vms cannot be combined with --linux');
+    return runVms(image, bytes, cfg, disk, {
+      vms: opts.vms, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
+      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
+    });
+  }
   const m = new Machine({ ...cfg, out: sink.put, disk });
   if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline: opts.cmdline });
   else m.load(bytes, image, opts.cmdline);
@@ -282,6 +305,10 @@ export function buildProgram(): Command {
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
     .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)'))
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
+    .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
+    .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
+    .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
+    .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
     .addHelpText('after', `

@@ -1,0 +1,152 @@
+// `disco run --vms N IMAGE`: N virtual machines of one image under the monitor, with their
+// consoles, their fates and (with --stats) the monitor's figures. vmm/cli.ts parses the options
+// and calls runVms().
+
+import chalk from 'chalk';
+import { mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MachineConfig } from '../cpu/config.ts';
+import { Monitor, type VmStats } from './monitor.ts';
+import type { Vm } from './vm.ts';
+
+/** Exit statuses of a VM the monitor stopped (the same as `disco run` uses for the machine). */
+const STOP_STATUS: Readonly<Record<string, number>> = { limit: 124, deadlock: 125, fault: 126, memory: 126 };
+
+export interface VmsRunOptions {
+  vms: number;
+  /** Guest memory per VM (bytes); default: machine memory less 1 MiB, shared out, at most 256 MiB. */
+  vmMem?: number;
+  /** Write each VM's console to DIR/<name>.log instead of stdout. */
+  consoleDir?: string;
+  /** Cycles per time slice. */
+  slice?: number;
+  /** Instruction limit per VM. */
+  maxInstructions?: number;
+  cmdline: string;
+  stats?: string | boolean;
+  progress?: boolean;
+}
+
+/** Per-VM console: line-buffered, each line prefixed with the VM's name (coloured on a TTY). */
+class VmConsoles {
+  private readonly lines: string[] = [];
+  private readonly fds: number[] = [];
+  private static readonly COLOURS = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red];
+
+  constructor(private readonly names: string[], private readonly dir: string | undefined, private readonly tty: boolean) {
+    if (dir !== undefined) {
+      mkdirSync(dir, { recursive: true });
+      for (const n of names) this.fds.push(openSync(join(dir, `${n}.log`), 'w'));
+    }
+  }
+
+  put(vm: number, byte: number): void {
+    if (this.dir !== undefined) {
+      writeSync(this.fds[vm], Buffer.of(byte));
+      return;
+    }
+    if (byte === 13) return;
+    if (byte === 10) { this.emit(vm); return; }
+    this.lines[vm] = (this.lines[vm] ?? '') + String.fromCharCode(byte);
+  }
+
+  private emit(vm: number): void {
+    const prefix = `[${this.names[vm]}] `;
+    const p = this.tty ? VmConsoles.COLOURS[vm % VmConsoles.COLOURS.length](prefix) : prefix;
+    process.stdout.write(`${p}${this.lines[vm] ?? ''}\n`);
+    this.lines[vm] = '';
+  }
+
+  /** Flush partial lines (a VM that stopped mid-line). */
+  close(): void {
+    for (let i = 0; i < this.names.length; i++) if ((this.lines[i] ?? '') !== '') this.emit(i);
+    for (const fd of this.fds) closeSync(fd);
+  }
+}
+
+/** Run the VMs; returns the process exit status. Throws RangeError/LoadError for bad input. */
+export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: Uint8Array | undefined, opts: VmsRunOptions): number {
+  const totalMem = cfg.memPerNode * cfg.nodes;
+  const vmMem = opts.vmMem ?? Math.min(256, Math.floor((totalMem - 0x100000) / opts.vms / 0x100000)) * 0x100000;
+  if (vmMem < 0x100000) throw new RangeError(`--vms ${opts.vms}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB per VM (give --mem or --vm-mem)`);
+  const names = Array.from({ length: opts.vms }, (_, i) => `vm${i}`);
+  const consoles = new VmConsoles(names, opts.consoleDir, process.stdout.isTTY === true);
+  const stops: string[] = [];
+  const mon = new Monitor({
+    ...cfg,
+    sliceCycles: opts.slice,
+    console: (vm, b) => consoles.put(vm.id, b),
+    onVmStop: (vm) => {
+      if (vm.stopKind !== 'halt') {
+        const line = `disco: ${vm.name} stopped after ${vm.instructions()} instructions: ${vm.stopMessage}`;
+        stops.push(line);
+        process.stderr.write(`${process.stderr.isTTY ? chalk.red(line) : line}\n`);
+      }
+    },
+  });
+  for (let i = 0; i < opts.vms; i++) {
+    mon.createVm({
+      name: names[i], memBytes: vmMem, image: bytes, imageName: image, cmdline: opts.cmdline,
+      disk: disk === undefined ? undefined : disk.slice(), maxInstructions: opts.maxInstructions,
+    });
+  }
+  const showProgress = opts.progress ?? (process.stderr.isTTY === true);
+  const t0 = process.hrtime.bigint();
+  const res = mon.run({
+    progressEvery: 100_000_000,
+    onProgress: (insns, cycles) => {
+      if (showProgress) {
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        process.stderr.write(`\r${chalk.dim(`disco: ${opts.vms} VMs, ${(insns / 1e6).toFixed(1)} M instructions, ${(cycles / 1e6).toFixed(1)} M cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
+      }
+    },
+  });
+  consoles.close();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  if (opts.stats !== undefined && opts.stats !== false) {
+    const s = mon.machine.stats();
+    const json = JSON.stringify({
+      image,
+      mode: s.mode,
+      stop: res.reason,
+      instructions: s.instructions,
+      cycles: s.cycles,
+      simulatedNs: s.simulatedNs,
+      hostSeconds: Number(secs.toFixed(3)),
+      mips: Number((s.instructions / secs / 1e6).toFixed(1)),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      vmMemBytes: vmMem,
+      sliceCycles: mon.slice,
+      vms: mon.vms.map((vm) => mon.vmStats(vm)),
+      monitor: monitorStats(mon),
+      cpus: s.cpus,
+      nodes: s.nodes,
+    }, null, 2);
+    if (typeof opts.stats === 'string') writeFileSync(opts.stats, json + '\n');
+    else process.stderr.write(json + '\n');
+  }
+  return exitStatus(mon.vms);
+}
+
+/** The first VM (in order) that did not end well decides; 0 when all halted with 0. */
+export function exitStatus(vms: readonly Vm[]): number {
+  for (const vm of vms) {
+    if (vm.stopKind === 'halt') { if ((vm.exitCode & 0xff) !== 0) return vm.exitCode & 0xff; }
+    else if (vm.stopKind !== null) return STOP_STATUS[vm.stopKind] ?? 126;
+  }
+  return 0;
+}
+
+/** Monitor-wide figures: physical CPUs (VCPU switches, idle entries), shootdowns, memory. */
+function monitorStats(mon: Monitor): Record<string, unknown> {
+  return {
+    pcpus: mon.pcpus.map((p) => ({ cpu: p.id, node: p.node, vcpuSwitches: p.switches, tlbFlushes: p.tlbFlushes, idleEntries: p.idleEntries })),
+    shootdowns: mon.memmap.shootdowns,
+    translationsShotDown: mon.memmap.entriesShot,
+    monitorPages: mon.alloc.monitorPages,
+    freePagesByNode: Array.from({ length: mon.alloc.nodes }, (_, n) => mon.alloc.freePages(n)),
+  };
+}
+
+export type { VmStats };
