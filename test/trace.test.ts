@@ -382,6 +382,13 @@ describe('disco trace tlb (long runs)', { timeout: 120_000 }, () => {
     expect(r.out.trimEnd().split('\n')).toHaveLength(10);
     expect(r.err).toMatch(/recording stopped: --limit 10 reached; the run stopped there/);
   });
+
+  it('--before ends the run once every CPU is past it, misses or not', () => {
+    const r = disco('trace', 'tlb', '--before', '3M', '-f', 'csv', '--tlb-entries', '16', '--cmdline', 'pages=2 passes=100000000', PAGES);
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split('\n')).toHaveLength(2); // header and the one refill
+    expect(r.err).toMatch(/recording stopped: past --before 3000000 \(cycles\); the run stopped there, after 3000000 instructions/);
+  });
 });
 
 describe('pages.elf on QEMU', { timeout: 120_000 }, () => {

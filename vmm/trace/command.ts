@@ -143,6 +143,7 @@ export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): num
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
   let lastProgress = 0;
+  let lastFlush = 0;
   const max = opts.maxInstructions !== undefined && opts.maxInstructions > 0 ? opts.maxInstructions : Infinity;
   fmt?.begin();
   let res: RunResult;
@@ -152,8 +153,21 @@ export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): num
     res = m.run({ maxInstructions: Math.min(max, done + CHUNK) });
     if (res.reason !== 'limit' || res.instructions >= max) break;
     if (tracer.stopped) { early = tracer.stopReason; break; }
+    // Past --before on every running CPU's clock: nothing more can be recorded.
+    if (filter.before !== Infinity && m.cpus.every((c) => !c.running || (filter.clock === 'cycles' ? c.cycles : c.instret) >= filter.before)) {
+      tracer.stopped = true;
+      tracer.stopReason = `past --before ${filter.before} (${filter.clock})`;
+      early = tracer.stopReason;
+      break;
+    }
     if (out !== null && out.broken) { early = 'output closed'; break; }
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    // Readers (a terminal, tail -f, a pipe) see events within a quarter second, not per 1 MiB.
+    if (out !== null && secs - lastFlush >= 0.25) {
+      lastFlush = secs;
+      guestConsole.flush();
+      out.flush();
+    }
     if (showProgress && secs - lastProgress >= 0.5) {
       guestConsole.flush();
       lastProgress = secs;
