@@ -60,6 +60,8 @@ export interface MonitorRunOptions {
   maxInstructions?: number;
   onProgress?: (instructions: number, cycles: number) => void;
   progressEvery?: number;
+  /** Called after every interleaving round (tests check invariants here). */
+  onRound?: () => void;
 }
 
 export interface MonitorResult {
@@ -166,7 +168,10 @@ export class Monitor implements TrapHandler {
     const limit = opts.maxInstructions && opts.maxInstructions > 0 ? opts.maxInstructions : Infinity;
     const every = opts.progressEvery ?? 50_000_000;
     let nextProgress = every;
-    const round = cpus.length === 1 ? 100_000 : m.quantum;
+    // Rounds of one quantum even with one CPU: the interpreter samples the timer only between
+    // batches, and a batch is counted in instructions, so monitor time charged inside it would
+    // stretch time slices and virtual timers without bound.
+    const round = m.quantum;
     const stop = (): boolean => this.live === 0;
     let roundEnd = Math.max(...cpus.map((c) => c.cycles));
     let reason: 'done' | 'limit' = 'done';
@@ -187,6 +192,7 @@ export class Monitor implements TrapHandler {
         if (this.live === 0) break;
       }
       this.checkLimits();
+      if (opts.onRound) opts.onRound();
       if (opts.onProgress && m.instructions() >= nextProgress) {
         opts.onProgress(m.instructions(), m.cpu.cycles);
         nextProgress = m.instructions() + every;
@@ -200,7 +206,7 @@ export class Monitor implements TrapHandler {
     for (const vm of this.vms) {
       if (vm.running && vm.maxInstructions > 0) {
         const n = vm.instructions();
-        if (n >= vm.maxInstructions) this.stopVm(vm, 'limit', `ran ${n} instructions without halting (limit ${vm.maxInstructions})`);
+        if (n >= vm.maxInstructions) this.stopVm(vm, 'limit', `instruction limit reached (${vm.maxInstructions} per VM)`);
       }
     }
   }
@@ -705,6 +711,64 @@ export class Monitor implements TrapHandler {
     v.state = 'runnable';
     v.retime(this.machine.cpus[this.machine.bus.currentCpu].now());
     this.wake(v);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Invariants (for tests; cheap enough to call every round of a small run).
+
+  /**
+   * Check the isolation invariants; returns the violations found (empty when all hold):
+   * a machine page backs at most one guest page and the memmap agrees with the pmaps; every
+   * machine TLB entry is a copy of an L2TLB entry of the VCPU that owns that TLB; every L2TLB
+   * entry maps only its VM's own pages (or its VCPU's privileged page) and is referenced from
+   * the memmap.
+   */
+  checkInvariants(): string[] {
+    const bad: string[] = [];
+    const owner = new Map<number, string>();
+    for (const vm of this.vms) {
+      for (let g = 0; g < vm.pages; g++) {
+        const mp = vm.pmap.mpage[g];
+        if (mp === PMAP_NONE) continue;
+        if (!vm.running) bad.push(`${vm.name} is stopped but still holds machine page ${mp}`);
+        const who = `${vm.name}:${g}`;
+        if (owner.has(mp)) bad.push(`machine page ${mp} backs ${owner.get(mp)} and ${who}`);
+        owner.set(mp, who);
+        if (!this.memmap.owners(mp).some((o) => o.vm === vm.id && o.gpn === g)) bad.push(`memmap does not know ${who} -> ${mp}`);
+        if (this.alloc.useOf(mp) !== 'vm') bad.push(`machine page ${mp} of ${who} is not allocated to a VM`);
+      }
+    }
+    for (const v of this.vcpus) {
+      const l2 = v.l2;
+      for (const s of l2.slots()) {
+        for (const mp of [l2.mp0[s], l2.mp1[s]]) {
+          if (mp < 0) continue;
+          const who = owner.get(mp);
+          if (who === undefined || !who.startsWith(`${v.vm.name}:`)) bad.push(`${v.vm.name} VCPU ${v.index} L2TLB slot ${s} maps machine page ${mp} (${who ?? 'not a guest page'})`);
+          if (!this.memmap.refs(mp).some((r) => r.gid === v.gid && r.slot === s)) bad.push(`memmap misses ${v.vm.name} VCPU ${v.index} slot ${s} -> ${mp}`);
+        }
+      }
+    }
+    const bus = this.machine.bus;
+    for (const p of this.pcpus) {
+      const t = p.cpu.tlb, v = p.tlbOwner;
+      for (let i = 0; i < t.size; i++) {
+        if (t.written[i] === 0) continue;
+        if (v === null) { bad.push(`CPU ${p.id} TLB entry ${i} with no owner`); continue; }
+        const key = t.global[i] !== 0 ? 0x100 : t.asid[i];
+        const s = v.l2.find(t.hi[i], key & 0xff, key === 0x100);
+        if (s < 0 || v.l2.hi[s] !== t.hi[i] || (v.l2.lo0[s] & 0x3ffffffe) !== t.lo0[i] || (v.l2.lo1[s] & 0x3ffffffe) !== t.lo1[i]) {
+          bad.push(`CPU ${p.id} TLB entry ${i} (0x${hex(t.hi[i])}) is not in ${v.vm.name} VCPU ${v.index}'s L2TLB`);
+        }
+        for (const lo of [t.lo0[i], t.lo1[i]]) {
+          if ((lo & 2) === 0) continue;
+          const mp = bus.ramOffset(((lo >>> 6) & 0xffffff) * 4096) / 4096;
+          const who = owner.get(mp);
+          if (mp !== v.privPage && (who === undefined || !who.startsWith(`${v.vm.name}:`))) bad.push(`CPU ${p.id} TLB entry ${i} maps machine page ${mp} (${who ?? 'not a guest page'}) for ${v.vm.name}`);
+        }
+      }
+    }
+    return bad;
   }
 
   // -------------------------------------------------------------------------------------
