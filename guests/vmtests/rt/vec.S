@@ -23,12 +23,26 @@ vt_refill_vec:
 	li	$k1, VEC_REFILL
 	b	vt_common
 	nop
-1:	mfc0	$k1, C0_CONTEXT
+1:	addiu	$k0, $k0, -2
+	beqz	$k0, 2f
+	nop
+	mfc0	$k1, C0_CONTEXT
 	lw	$k0, 0($k1)
 	lw	$k1, 4($k1)
 	mtc0	$k0, C0_ENTRYLO0
 	mtc0	$k1, C0_ENTRYLO1
 	ehb
+	tlbwr
+	eret
+	/* mode 2: the same through the privileged-register page (Context at +0x24, EntryLo0/1 at
+	   +0x14/+0x18, taken by the monitor at the tlbwr trap): two traps instead of six */
+2:	lui	$k0, 0xd000
+	lw	$k1, 0x24($k0)
+	lw	$k1, 0($k1)
+	sw	$k1, 0x14($k0)
+	lw	$k1, 0x24($k0)
+	lw	$k1, 4($k1)
+	sw	$k1, 0x18($k0)
 	tlbwr
 	eret
 

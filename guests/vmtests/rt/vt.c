@@ -15,6 +15,7 @@ volatile u32 vt_tick_period;
 volatile u32 vt_softints;
 u32 vt_memsize;
 int vt_failures;
+int (*vt_hook)(struct frame *f);
 
 static void record(struct frame *f)
 {
@@ -54,6 +55,8 @@ void vt_trap(struct frame *f)
 		interrupt(f);
 		return;
 	}
+	if (vt_hook && vt_hook(f))
+		return;
 	record(f);
 	u32 act = vt_action;
 	vt_action = ACT_NONE;

@@ -57,7 +57,9 @@ extern volatile u32 vt_action;
 extern volatile u32 vt_resume;
 extern volatile struct fill vt_fill;
 extern volatile struct exc vt_last;
-extern volatile u32 vt_refill_mode;	/* 1: the VPT refill fast path at the refill vector */
+extern volatile u32 vt_refill_mode;	/* 1: the VPT refill fast path at the refill vector; 2: the
+					   same, reading Context and writing EntryLo through the
+					   monitor's privileged-register page (monitor only) */
 extern volatile u32 vt_ticks;		/* timer interrupts taken */
 extern volatile u32 vt_tick_period;	/* Count ticks between timer interrupts (0: one-shot) */
 extern volatile u32 vt_softints;	/* software interrupts taken */
@@ -66,6 +68,9 @@ extern char __image_end[];
 
 /* Called from rt/vec.S with the saved frame (EXL set, interrupts off). */
 void vt_trap(struct frame *f);
+
+/* If set, offered every exception first (before vt_action); returns 1 if it handled it. */
+extern int (*vt_hook)(struct frame *f);
 
 /* monitor calls (docs/hypercalls.md) */
 #define HCALL_BASE	0x4d430000u
