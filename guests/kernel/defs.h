@@ -105,7 +105,7 @@ void setkilled(struct proc *p, const char *why, u32 addr);
 int growproc(int n);
 int pin(int cpu);
 int nproc_used(void);
-void kick_idle(void);
+void kick_idle(struct proc *p);
 extern struct spinlock tickslock;
 extern u32 ticks;
 

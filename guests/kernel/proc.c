@@ -147,7 +147,7 @@ int fork(void)
 	acquire(&ptable_lock);
 	np->parent = p;
 	np->state = RUNNABLE;
-	kick_idle();
+	kick_idle(np);
 	release(&ptable_lock);
 	return pid;
 }
@@ -286,7 +286,7 @@ void yield(void)
 	struct proc *p = myproc();
 	acquire(&ptable_lock);
 	p->state = RUNNABLE;
-	kick_idle();	/* another CPU may run it (or must: pin) */
+	kick_idle(p);	/* another CPU may run it (or must: pin) */
 	sched();
 	release(&ptable_lock);
 }
@@ -333,30 +333,44 @@ void sleep(void *chan, struct spinlock *lk)
 	}
 }
 
-/* Interrupt the CPUs that sleep in wait so that they look for work (ptable.lock held). */
-void kick_idle(void)
+/*
+ * p just became runnable (ptable.lock held): if this CPU is busy, interrupt one CPU that
+ * sleeps in wait so that it runs p (the one p is pinned to, if any). An idle CPU that woke p
+ * (from an interrupt) runs it itself.
+ */
+void kick_idle(struct proc *p)
 {
-	int me = mycpu()->id;
-	for (int i = 0; i < ncpu; i++)
-		if (i != me && cpus[i].idle)
+	struct cpu *c = mycpu();
+	if (p->pin >= 0) {
+		if (p->pin != c->id && cpus[p->pin].idle) {
+			cpus[p->pin].idle = 0;
+			machine_ipi(p->pin);
+		}
+		return;
+	}
+	if (!c->proc)
+		return;
+	for (int i = 0; i < ncpu; i++) {
+		if (i != c->id && cpus[i].idle) {
+			cpus[i].idle = 0;	/* the next kick picks another CPU */
 			machine_ipi(i);
+			return;
+		}
+	}
 }
 
 /* Wake every process sleeping on chan. Callers may or may not hold ptable.lock. */
 void wakeup(void *chan)
 {
 	int locked = holding(&ptable_lock);
-	int woke = 0;
 	if (!locked)
 		acquire(&ptable_lock);
 	for (struct proc *p = proc; p < &proc[NPROC]; p++) {
 		if (p->state == SLEEPING && p->chan == chan) {
 			p->state = RUNNABLE;
-			woke = 1;
+			kick_idle(p);
 		}
 	}
-	if (woke)
-		kick_idle();
 	if (!locked)
 		release(&ptable_lock);
 }
