@@ -213,7 +213,7 @@ export function traceCommand(kit: CliKit): Command {
     .option('--range <start-end>', 'only virtual addresses in [start, end) (or start+length)', wrap((t) => parseRange(t, '--range')))
     .option('--pc <pc>', 'only faulting instructions at an address, in a range, or in a symbol (function name)')
     .option('--after <time>', 'only misses at or after this time (see --clock)', kit.parseCount)
-    .option('--before <time>', 'only misses before this time; the run stops there (see --clock)', kit.parseCount)
+    .option('--before <time>', 'only misses before this time; the run stops once every CPU is past it (see --clock)', kit.parseCount)
     .addOption(new Option('--clock <clock>', 'what --after/--before count').choices(['cycles', 'instructions']).default('cycles'))
     .option('--limit <n>', 'stop after recording n events', kit.parseCount)
     .addHelpText('after', `

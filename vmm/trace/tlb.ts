@@ -80,7 +80,7 @@ export class TlbTracer implements CpuObserver {
   misses = 0;
   /** Events kept so far (some may still be pending). */
   recorded = 0;
-  /** Set once nothing more can be recorded (--limit reached, or past --before). */
+  /** Set once nothing more can be recorded (--limit reached; the run loop also sets it for --before). */
   stopped = false;
   stopReason = '';
   private readonly filter: TlbFilter;
@@ -146,8 +146,8 @@ export class TlbTracer implements CpuObserver {
     const cycle = cpu.now();
     const insn = cpu.instret + (cpu.batchN - cpu.left); // exact inside the interpreter's slow paths
     const t = f.clock === 'cycles' ? cycle : insn;
-    if (t >= f.before) { this.stop(`past --before ${f.before} (${f.clock})`); return; }
-    if (t < f.after) return;
+    // Past --before on this CPU's clock; the run loop stops once every CPU is past it.
+    if (t < f.after || t >= f.before) return;
     const asid = cp0.entryHi & 0xff;
     // A fetch miss has no translation for pc yet: its word and address are found after the eret.
     const pcPa = access === ACC_FETCH ? -1 : peekPhys(cpu, pc, asid);
