@@ -9,13 +9,16 @@
 //   0x1F000900  CBUS UART 16550 (stride 8)       console
 //   0x1F000000  rest of the FPGA window: reads 0, writes ignored
 //   0x1F200000  node controller, answered for the VM's virtual CPUs (cpu/nodectl.ts)
+//   0x1E400000  virtio-mmio block device on IP3 of VCPU 0, if the VM has a disk (virtio.ts;
+//               DMA through the pmap); the disk monitor calls reach the same disk
 //
-// Anything else is a bus error in the guest (DBE), as on the bare machine. Devices with DMA
-// are not emulated: VMs use monitor calls for the disk (docs/hypercalls.md).
+// Anything else is a bus error in the guest (DBE), as on the bare machine.
 
 import type { AccessSize, Device } from '../cpu/bus.ts';
 import { Uart16550 } from '../cpu/uart16550.ts';
 import { NodeController, NODECTL_BASE, NODECTL_SIZE, type NodeHost } from '../cpu/nodectl.ts';
+import { VIRTIO_BLK_BASE, VIRTIO_BLK_IRQ, VIRTIO_BLK_SIZE } from '../cpu/virtio_blk.ts';
+import { VmVirtioBlk, type GuestDma } from './virtio.ts';
 import { FPGA_CBUS_UART, FPGA_CBUS_UART_SIZE, FPGA_HALT, FPGA_SOFTRES, MALTA_COM1, MALTA_COM1_SIZE, MALTA_FPGA, MALTA_FPGA_SIZE, SOFTRES_MAGIC } from '../cpu/malta.ts';
 
 /** What the devices need from their VM. */
@@ -26,6 +29,10 @@ export interface VmDeviceHost {
   halt(code: number, how: string): void;
   /** The virtual CPUs, for the node controller. */
   readonly nodeHost: NodeHost;
+  /** The VM's disk and its memory as a device reaches it, or null (no disk device). */
+  readonly disk: { data: Uint8Array; dma: GuestDma } | null;
+  /** Drive interrupt line `ip` of VCPU 0. */
+  setIrq(ip: number, level: boolean): void;
 }
 
 /** The Malta FPGA window as a VM sees it: SOFTRES, the halt register and the CBUS UART. */
@@ -54,6 +61,7 @@ export class VmDevices {
   readonly com1: Uart16550;
   readonly cbus: Uart16550;
   readonly nodeController: NodeController;
+  readonly virtio: VmVirtioBlk | null;
   private readonly regions: Region[];
 
   constructor(host: VmDeviceHost) {
@@ -66,6 +74,8 @@ export class VmDevices {
       { base: MALTA_FPGA, size: MALTA_FPGA_SIZE, dev: new VmFpga(host, this.cbus) },
       { base: NODECTL_BASE, size: NODECTL_SIZE, dev: this.nodeController },
     ];
+    this.virtio = host.disk === null ? null : new VmVirtioBlk(host.disk.data, host.disk.dma, (l) => host.setIrq(VIRTIO_BLK_IRQ, l));
+    if (this.virtio !== null) this.regions.push({ base: VIRTIO_BLK_BASE, size: VIRTIO_BLK_SIZE, dev: this.virtio });
   }
 
   private find(gpa: number): Region | null {

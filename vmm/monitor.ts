@@ -320,6 +320,23 @@ export class Monitor implements TrapHandler {
     k.bump(k.monitorBy, key, c);
   }
 
+  /** Charge `key` to whichever VCPU of `vm` the current physical CPU runs (device work). */
+  chargeCurrent(vm: Vm, key: keyof CostTable, times = 1): void {
+    const p = this.pcpus[this.machine.bus.currentCpu];
+    if (p.current !== null && p.current.vm === vm) this.charge(p, p.current, key, times);
+  }
+
+  /** Node of the physical CPU doing the current access (placement of new pages). */
+  currentNode(): number {
+    return this.pcpus[this.machine.bus.currentCpu].node;
+  }
+
+  /** A virtual device drives interrupt line `ip` (2..6) of VCPU v. */
+  setVirtualIrq(v: VCpu, ip: number, level: boolean): void {
+    const bit = 1 << (8 + ip);
+    if (level) { v.cp0.cause |= bit; this.wake(v); } else v.cp0.cause &= ~bit;
+  }
+
   /** Count an emulated action and charge its cost. */
   emul(p: PCpu, v: VCpu, name: string): void {
     const k = v.vm.counters;

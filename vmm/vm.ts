@@ -118,10 +118,21 @@ export class Vm {
     this.account = new MemoryAccount(monitor.alloc.nodes, this.pages);
     this.disk = cfg.disk ?? null;
     this.maxInstructions = cfg.maxInstructions ?? 0;
+    const node = (): number => monitor.currentNode();
     this.devices = new VmDevices({
       console: (b) => { this.counters.consoleBytes++; monitor.consoleOut(this, b); },
       halt: (code, how) => monitor.haltVm(this, code, how),
       nodeHost: monitor.nodeHostFor(this),
+      disk: this.disk === null ? null : {
+        data: this.disk,
+        dma: {
+          inRam: (gpa, len) => this.inRam(gpa, len),
+          read: (gpa, len) => this.copyOut(gpa, len, node()),
+          write: (gpa, data) => this.copyIn(gpa, data, node()),
+          charge: (bytes) => monitor.chargeCurrent(this, 'copyWord', Math.ceil(bytes / 4)),
+        },
+      },
+      setIrq: (ip, level) => monitor.setVirtualIrq(this.vcpus[0], ip, level),
     });
   }
 
