@@ -109,9 +109,11 @@ export class Gt64120 implements Device {
     this.reset();
   }
 
+  /** Registers and the configuration space of everything on the bus return to their reset state. */
   reset(): void {
     this.regs.fill(0);
     for (const [off, v] of RESET) this.regs[off >> 2] = v;
+    this.pci.reset();
   }
 
   private readReg(off: number): number {

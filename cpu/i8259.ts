@@ -78,15 +78,14 @@ export class Pic8259 {
    * request that outranks everything in service (in special mask mode, in-service inputs
    * only block themselves).
    */
-  pending(cascadeBit = 0): number {
+  pending(): number {
     const req = this.irr & ~this.imr;
     const irq = this.highest(req);
     if (irq < 0) return -1;
-    // On the master, a slave in service does not block further slave requests when the
-    // slave's own priority logic allows them (fully nested mode is not modelled: block).
+    // Special fully nested mode (a slave in service letting further slave requests through
+    // IR2) is not modelled: anything in service at or above the request's priority blocks it.
     let inService = this.isr;
     if (this.specialMask) inService &= ~this.imr;
-    void cascadeBit;
     const cur = this.highest(inService);
     if (cur >= 0 && this.prio(cur) <= this.prio(irq)) return -1;
     return irq;

@@ -155,5 +155,11 @@ export class PciBus {
     if (f !== undefined) f.write32(reg, value);
   }
 
-  reset(): void { for (const f of this.fns.values()) f.reset(); }
+  /** Return every function to its reset configuration; decoders that follow it re-read it. */
+  reset(): void {
+    for (const f of this.fns.values()) {
+      f.reset();
+      if (f.onWrite !== null) f.onWrite(PCI_COMMAND);
+    }
+  }
 }

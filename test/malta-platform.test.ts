@@ -271,6 +271,17 @@ describe('PIIX4 power management and the I/O space', () => {
     expect(powerOffs()).toBe(1);
   });
 
+  it('returns configuration space and I/O decoders to their reset state on a board reset', () => {
+    const { bus, cfgRead, cfgWrite } = board();
+    cfgWrite(10, 3, 0x40, 0x1000);
+    cfgWrite(10, 3, 0x80, 0x1);
+    expect(bus.read(io(0x1004), 2)).toBe(0);
+    bus.reset();
+    expect(cfgRead(10, 3, 0x40)).toBe(0x1);
+    expect(bus.read(io(0x1004), 2)).toBe(0xffff);
+    expect(bus.read(GT + 0xf0, 4)).toBe(0xc0);
+  });
+
   it('counts the ACPI PM timer at 3.579545 MHz', () => {
     const { bus, clock, cfgWrite } = board();
     cfgWrite(10, 3, 0x40, 0x1000);
