@@ -129,7 +129,8 @@ export function hypercall(m: Monitor, p: PCpu, v: VCpu): void {
       m.goIdle(p, v, next, 'call');
       return;
     case HC_TIME: {
-      const now = cpu.now();
+      // a0 = 0: the VCPU's virtual clock (Count's timebase); 1: the machine clock.
+      const now = a0 === 1 ? cpu.now() : v.vnow(cpu.now());
       v0 = now % 0x100000000 | 0;
       v1 = Math.floor(now / 0x100000000) | 0;
       break;

@@ -464,7 +464,7 @@ export class Monitor implements TrapHandler {
         case 0x08: v.tlbp(); this.emul(p, v, 'tlbp'); this.resume(p, v, next); return;
         case 0x02: case 0x06: {
           const wr = (w & 63) === 0x06;
-          const i = (wr ? v.cp0.randomAt(now) : v.cp0.index & 0x3f) % v.tlb.size;
+          const i = (wr ? v.cp0.randomAt(v.vnow(now)) : v.cp0.index & 0x3f) % v.tlb.size;
           this.emul(p, v, wr ? 'tlbwr' : 'tlbwi');
           if (!guestTlbWrite(this, p, v, i)) { this.charge(p, v, 'reflect'); v.deliver(p, EXC_MCHECK, epcPC, ds); return; }
           this.resume(p, v, next);
@@ -608,6 +608,12 @@ export class Monitor implements TrapHandler {
     v.loadInstret = cpu.instret;
     if (v.state === 'idle') v.state = 'runnable';
     const now = cpu.now();
+    if (v.readySince >= 0) {
+      // It waited for the CPU: that time was stolen, its virtual clock did not run.
+      v.stolen += Math.max(0, now - v.readySince);
+      v.readySince = -1;
+      v.retime(now);
+    }
     p.sliceEnd = now + this.slice;
     this.resume(p, v, v.pc);
     v.syncOut(now);
@@ -625,6 +631,7 @@ export class Monitor implements TrapHandler {
     v.instret += cpu.instret - v.loadInstret;
     v.pcpu = null;
     p.current = null;
+    v.readySince = v.state === 'runnable' ? cpu.now() : -1;
   }
 
   /** Flush p's machine TLB, which held its owner's entries. */
@@ -726,7 +733,10 @@ export class Monitor implements TrapHandler {
     v.regs[5] = v.index;
     v.pc = windowAlias(pc);
     v.state = 'runnable';
-    v.retime(this.machine.cpus[this.machine.bus.currentCpu].now());
+    const now = this.machine.cpus[this.machine.bus.currentCpu].now();
+    v.stolen = 0;
+    v.readySince = now;
+    v.retime(now);
     this.wake(v);
   }
 

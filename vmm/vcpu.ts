@@ -85,8 +85,16 @@ export class VCpu implements TranslationHolder {
   pcpu: PCpu | null = null;
   /** The physical CPU whose machine TLB holds this VCPU's entries, or null. */
   tlbOn: PCpu | null = null;
-  /** Machine cycle at which virtual Count next equals virtual Compare. */
+  /** Machine cycle at which virtual Count next equals virtual Compare (valid while loaded or idle). */
   timerDeadline = Infinity;
+  /**
+   * Virtual time (docs/monitor.md): the VCPU's clock is the machine clock minus the cycles it
+   * spent runnable but waiting for a physical CPU (stolen time), so that Count does not jump
+   * between two of its instructions. Idle time is not stolen: timers fire on time.
+   */
+  stolen = 0;
+  /** Machine cycle at which it became runnable without running, or -1. */
+  readySince = 0;
   /** Machine page of the privileged-register page, and a word view of it. */
   readonly privPage: number;
   private readonly priv: Int32Array;
@@ -163,17 +171,22 @@ export class VCpu implements TranslationHolder {
     cpu.cp0.userLocal = this.cp0.userLocal;
   }
 
+  /** The VCPU's virtual clock at machine cycle `now` (Count, Random and Compare run on it). */
+  vnow(now: number): number {
+    return now - this.stolen;
+  }
+
   /** Raise the virtual timer interrupt if Count has reached Compare by machine time `now`. */
   tick(now: number): void {
     if (now >= this.timerDeadline) {
       this.cp0.cause |= CA_TI | CA_IP7;
-      this.timerDeadline = now + this.cp0.cyclesToCompare(now);
+      this.timerDeadline = now + this.cp0.cyclesToCompare(this.vnow(now));
     }
   }
 
-  /** Count or Compare changed: recompute when they next match. */
+  /** Count or Compare changed, or virtual time stopped for a while: recompute the next match. */
   retime(now: number): void {
-    this.timerDeadline = now + this.cp0.cyclesToCompare(now);
+    this.timerDeadline = now + this.cp0.cyclesToCompare(this.vnow(now));
   }
 
   /** An enabled virtual interrupt is pending (IE set, EXL and ERL clear, PRA 6.1.1). */
@@ -250,12 +263,12 @@ export class VCpu implements TranslationHolder {
 
   /** mfc0: the virtual register; Count and Random on machine time. */
   mfc0(rd: number, sel: number, now: number): number {
-    return this.cp0.read(rd, sel, now);
+    return this.cp0.read(rd, sel, this.vnow(now));
   }
 
   /** mtc0 with the hardware's write masks; side effects reach the physical CPU `cpu`. */
   mtc0(cpu: Cpu, rd: number, sel: number, value: number, now: number): number {
-    const f = this.cp0.write(rd, sel, value, now);
+    const f = this.cp0.write(rd, sel, value, this.vnow(now));
     if ((f & W_FLUSH) !== 0) {
       if (rd === C0_ENTRYHI) this.applyAsid(cpu);
       else this.applyMode(cpu);
@@ -325,7 +338,7 @@ export class VCpu implements TranslationHolder {
     switch (rd) {
       case 0: return this.index; // CPUNum
       case 1: return 32; // SYNCI_Step
-      case 2: return c.countAt(now); // CC
+      case 2: return c.countAt(this.vnow(now)); // CC
       case 3: return 1 << c.countShift; // CCRes
       default: return c.userLocal;
     }
@@ -339,7 +352,7 @@ export class VCpu implements TranslationHolder {
     const pg = this.priv, out = this.privOut;
     for (const [off, reg] of PRIV_RW) {
       const k = off >> 2;
-      if (pg[k] !== out[k]) this.cp0.write(reg, 0, pg[k], now);
+      if (pg[k] !== out[k]) this.cp0.write(reg, 0, pg[k], this.vnow(now));
     }
   }
 
@@ -358,7 +371,7 @@ export class VCpu implements TranslationHolder {
     pg[PRIV_CONTEXT >> 2] = out[PRIV_CONTEXT >> 2] = c.context;
     pg[PRIV_ERROREPC >> 2] = out[PRIV_ERROREPC >> 2] = c.errorEpc;
     pg[PRIV_COMPARE >> 2] = c.compare;
-    pg[PRIV_COUNT >> 2] = c.read(C0_COUNT, 0, now);
+    pg[PRIV_COUNT >> 2] = c.read(C0_COUNT, 0, this.vnow(now));
     pg[PRIV_VCPU >> 2] = this.index;
     pg[PRIV_MAGIC >> 2] = PRIV_MAGIC_VALUE;
   }
