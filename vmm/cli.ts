@@ -93,6 +93,7 @@ interface RunCliOptions extends MachineCliOptions {
   stats?: string | boolean;
   /** Under the monitor (vmm/run.ts): VMs, guest memory each, console files, time slice. */
   vms?: number;
+  vcpus?: number;
   vmMem?: number;
   consoleDir?: string;
   slice?: number;
@@ -205,13 +206,13 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   const sink = new ConsoleSink();
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
-  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined)) {
-    throw new CliError('--vm-mem, --console-dir and --slice need --vms');
+  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined)) {
+    throw new CliError('--vcpus, --vm-mem, --console-dir and --slice need --vms');
   }
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
     return runVms(image, bytes, cfg, disk, {
-      vms: opts.vms, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
+      vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
       maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
     });
   }
@@ -306,6 +307,7 @@ export function buildProgram(): Command {
     .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)'))
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
     .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
+    .option('--vcpus <n>', 'with --vms: virtual CPUs per VM (default 1; the guest starts them through its node controller)', parseIntOpt('--vcpus', 1, 32))
     .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
     .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
     .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))

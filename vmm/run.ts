@@ -14,6 +14,8 @@ const STOP_STATUS: Readonly<Record<string, number>> = { limit: 124, deadlock: 12
 
 export interface VmsRunOptions {
   vms: number;
+  /** Virtual CPUs per VM (default 1). */
+  vcpus?: number;
   /** Guest memory per VM (bytes); default: machine memory less 1 MiB, shared out, at most 256 MiB. */
   vmMem?: number;
   /** Write each VM's console to DIR/<name>.log instead of stdout. */
@@ -86,7 +88,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
   });
   for (let i = 0; i < opts.vms; i++) {
     mon.createVm({
-      name: names[i], memBytes: vmMem, image: bytes, imageName: image, cmdline: opts.cmdline,
+      name: names[i], memBytes: vmMem, vcpus: opts.vcpus, image: bytes, imageName: image, cmdline: opts.cmdline,
       disk: disk === undefined ? undefined : disk.slice(), maxInstructions: opts.maxInstructions,
     });
   }
