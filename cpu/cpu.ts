@@ -53,7 +53,8 @@ export interface TrapHandler {
  */
 export interface CpuObserver {
   /**
-   * An exception is being taken. `epcPC` is the faulting instruction (the branch when `ds`);
+   * An exception is being taken. `epcPC` is the faulting instruction itself (when `ds`, EPC
+   * will be epcPC - 4, the branch);
    * for address and TLB exceptions cpu.cp0.badVAddr holds the address and cpu.faultAccess the
    * access kind (ACC_LOAD, ACC_STORE, ACC_FETCH). Called before the CPU vectors.
    */
