@@ -150,6 +150,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
     if (s >= 0) {
       v.l2.hits++;
       k.tlbL2++;
+      if (inWindow(vm, va) || (va & ~0x1fff) === PRIV_VA) k.tlbL2Window++;
       if (v.tlbOn === p) p.insert(v.l2.hi[s], v.l2.asid[s], v.l2.lo0[s], v.l2.lo1[s]);
       m.charge(p, v, 'refillL2');
       cpu.setPC(restart);

@@ -34,8 +34,8 @@ import { MachineAllocator, PAGE_BYTES } from './alloc.ts';
 import { Memmap } from './memmap.ts';
 import { PMAP_NONE } from './pmap.ts';
 import { PCpu, pickNext } from './sched.ts';
-import { PHYS_IM, VCpu } from './vcpu.ts';
-import { Vm, VmFault, windowAlias, type StopKind, type VmConfig } from './vm.ts';
+import { PHYS_IM, PRIV_VA, VCpu } from './vcpu.ts';
+import { Vm, VmFault, WINDOW_BASE, windowAlias, type StopKind, type VmConfig } from './vm.ts';
 import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './mmu.ts';
 import { hypercall, isHypercall } from './hypercall.ts';
 
@@ -90,6 +90,8 @@ export class Monitor implements TrapHandler {
   private live = 0;
   private started = false;
   private nextHome = 0;
+  /** What the trap being handled is for (overhead breakdown); handlers may refine it. */
+  private category = '';
   /** Errors the monitor caught inside itself (each stopped one VM); for tests. */
   readonly internalErrors: string[] = [];
 
@@ -356,10 +358,17 @@ export class Monitor implements TrapHandler {
       return true;
     }
     const now = cpu.now();
+    const k = v.vm.counters;
+    const before = k.monitorCycles, zeroBefore = (k.monitorBy.get('pageZero') ?? 0) + (k.monitorBy.get('pageAlloc') ?? 0);
+    this.category = trapCategory(code);
     try {
-      v.vm.counters.traps[code]++;
+      k.traps[code]++;
       this.charge(p, v, 'trap');
       v.syncIn(now);
+      if (code === EXC_TLBL || code === EXC_TLBS || code === EXC_MOD) {
+        const va = cpu.cp0.badVAddr;
+        this.category = ((va - WINDOW_BASE) >>> 0) < v.vm.memBytes || (va & ~0x1fff) === PRIV_VA ? 'kernelTlbFaults' : 'userTlbMisses';
+      }
       this.dispatch(p, v, code, epcPC, ds, refill);
     } catch (e) {
       if (e instanceof VmFault) {
@@ -371,6 +380,9 @@ export class Monitor implements TrapHandler {
       }
       if (v.vm.running) throw e; // could not contain it: a monitor bug outside any VM
     }
+    const zero = (k.monitorBy.get('pageZero') ?? 0) + (k.monitorBy.get('pageAlloc') ?? 0) - zeroBefore;
+    k.bump(k.overhead, this.category, k.monitorCycles - before - zero);
+    if (zero > 0) k.bump(k.overhead, 'pageZeroing', zero);
     const cur = p.current;
     if (cur !== null) cur.syncOut(cpu.now());
     return true;
@@ -396,7 +408,7 @@ export class Monitor implements TrapHandler {
         return;
       }
       case EXC_SYS:
-        if (v.mode() === 0 && isHypercall(cpu.r[2])) hypercall(this, p, v);
+        if (v.mode() === 0 && isHypercall(cpu.r[2])) { this.category = 'monitorCalls'; hypercall(this, p, v); }
         else { this.charge(p, v, 'reflect'); v.deliver(p, EXC_SYS, epcPC, ds); }
         return;
       case EXC_ADEL: case EXC_ADES:
@@ -460,9 +472,10 @@ export class Monitor implements TrapHandler {
     }
     if (rs >= 0x10) {
       switch (w & 63) {
-        case 0x01: v.tlbr(cpu); this.emul(p, v, 'tlbr'); this.resume(p, v, next); return;
-        case 0x08: v.tlbp(); this.emul(p, v, 'tlbp'); this.resume(p, v, next); return;
+        case 0x01: this.category = 'tlbWrites'; v.tlbr(cpu); this.emul(p, v, 'tlbr'); this.resume(p, v, next); return;
+        case 0x08: this.category = 'tlbWrites'; v.tlbp(); this.emul(p, v, 'tlbp'); this.resume(p, v, next); return;
         case 0x02: case 0x06: {
+          this.category = 'tlbWrites';
           const wr = (w & 63) === 0x06;
           const i = (wr ? v.cp0.randomAt(v.vnow(now)) : v.cp0.index & 0x3f) % v.tlb.size;
           this.emul(p, v, wr ? 'tlbwr' : 'tlbwi');
@@ -832,8 +845,9 @@ export class Monitor implements TrapHandler {
       emulated: Object.fromEntries([...k.emulated].sort()),
       hypercalls: Object.fromEntries([...k.hypercalls].sort()),
       delivered,
+      overheadBy: Object.fromEntries([...k.overhead].sort()),
       tlbMisses: {
-        l2tlb: k.tlbL2, window: k.tlbWindow, guestTlb: k.tlbGuest, privPage: k.tlbPriv,
+        l2tlb: k.tlbL2, l2tlbWindow: k.tlbL2Window, window: k.tlbWindow, guestTlb: k.tlbGuest, privPage: k.tlbPriv,
         reflected: { refill: k.reflectedRefill, invalid: k.reflectedInvalid, modified: k.reflectedMod },
       },
       l2tlbHitRate: round3(l2h + l2m === 0 ? 0 : l2h / (l2h + l2m)),
@@ -867,7 +881,8 @@ export interface VmStats {
   emulated: Record<string, number>;
   hypercalls: Record<string, number>;
   delivered: Record<string, number>;
-  tlbMisses: { l2tlb: number; window: number; guestTlb: number; privPage: number; reflected: { refill: number; invalid: number; modified: number } };
+  overheadBy: Record<string, number>;
+  tlbMisses: { l2tlb: number; l2tlbWindow: number; window: number; guestTlb: number; privPage: number; reflected: { refill: number; invalid: number; modified: number } };
   l2tlbHitRate: number;
   monitorCycles: number;
   monitorBy: Record<string, number>;
@@ -875,6 +890,21 @@ export interface VmStats {
   consoleBytes: number;
   memory: { guestBytes: number; residentBytes: number; peakBytes: number; byNode: number[]; pagesAllocated: number; pagesReleased: number; pagesZeroed: number };
   vcpuList: Array<{ vcpu: number; home: number; state: string; instructions: number; l2tlb: { hits: number; misses: number; hitRate: number; entries: number; evictions: number } }>;
+}
+
+/**
+ * The overhead category of a trap by its cause (refined by the handlers): kernel TLB faults
+ * (window and privileged page), user TLB misses, TLB writes (tlbwi/tlbwr/tlbp/tlbr), other
+ * privileged instructions, monitor calls, devices (emulated MMIO and kseg0/kseg1 accesses),
+ * interrupts and scheduling, exceptions reflected to the guest; page zeroing is counted apart.
+ */
+function trapCategory(code: number): string {
+  switch (code) {
+    case EXC_INT: return 'interrupts';
+    case EXC_CPU: case EXC_RI: return 'privileged';
+    case EXC_ADEL: case EXC_ADES: return 'devices';
+    default: return 'reflected';
+  }
 }
 
 /** Cost-table entry charged for each emulated action (emul()). */

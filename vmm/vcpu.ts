@@ -34,7 +34,7 @@ export const PRIV_VA = 0xd0000000 | 0;
 
 /** Byte offsets in the privileged-register page (docs/monitor.md). RO: the guest's stores are
  * overwritten at the next monitor exit; RW: read back at every monitor entry. */
-export const PRIV_STATUS = 0x00; // RO
+export const PRIV_STATUS = 0x00; // RO, except IE (bit 0): RW, taken at the next trap
 export const PRIV_CAUSE = 0x04; // RO
 export const PRIV_EPC = 0x08; // RW
 export const PRIV_BADVADDR = 0x0c; // RO
@@ -50,6 +50,9 @@ export const PRIV_COUNT = 0x30; // RO: Count at the last monitor exit
 export const PRIV_VCPU = 0x34; // RO: VCPU number in the VM
 export const PRIV_MAGIC = 0x38; // RO: PRIV_MAGIC_VALUE
 export const PRIV_MAGIC_VALUE = 0x50435344; // "DSCP"
+/** RO: Cause.IP & Status.IM at the last monitor exit. A guest that sets IE through the page
+ * and finds this non-zero traps once (e.g. executes `ei`) to take the interrupt now. */
+export const PRIV_PENDING = 0x3c;
 
 /** Read-write slots: [byte offset, CP0 register]. */
 const PRIV_RW: ReadonlyArray<readonly [number, number]> = [
@@ -350,6 +353,8 @@ export class VCpu implements TranslationHolder {
   /** Take the guest's stores to the read-write slots into the virtual CP0. */
   syncIn(now: number): void {
     const pg = this.priv, out = this.privOut;
+    const st = pg[PRIV_STATUS >> 2];
+    if (((st ^ out[PRIV_STATUS >> 2]) & ST_IE) !== 0) this.cp0.status = (this.cp0.status & ~ST_IE) | (st & ST_IE);
     for (const [off, reg] of PRIV_RW) {
       const k = off >> 2;
       if (pg[k] !== out[k]) this.cp0.write(reg, 0, pg[k], this.vnow(now));
@@ -359,7 +364,7 @@ export class VCpu implements TranslationHolder {
   /** Write the virtual registers into the page (the guest's view until the next exit). */
   syncOut(now: number): void {
     const c = this.cp0, pg = this.priv, out = this.privOut;
-    pg[PRIV_STATUS >> 2] = c.status;
+    pg[PRIV_STATUS >> 2] = out[PRIV_STATUS >> 2] = c.status;
     pg[PRIV_CAUSE >> 2] = c.cause;
     pg[PRIV_EPC >> 2] = out[PRIV_EPC >> 2] = c.epc;
     pg[PRIV_BADVADDR >> 2] = c.badVAddr;
@@ -374,6 +379,7 @@ export class VCpu implements TranslationHolder {
     pg[PRIV_COUNT >> 2] = c.read(C0_COUNT, 0, this.vnow(now));
     pg[PRIV_VCPU >> 2] = this.index;
     pg[PRIV_MAGIC >> 2] = PRIV_MAGIC_VALUE;
+    pg[PRIV_PENDING >> 2] = c.cause & c.status & 0xff00;
   }
 
   // -------------------------------------------------------------------------------------

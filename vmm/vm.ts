@@ -79,6 +79,10 @@ export class VmCounters {
   readonly monitorBy = new Map<string, number>();
   vcpuSwitches = 0;
   consoleBytes = 0;
+  /** Refills answered from the L2TLB that were window pages (kernel TLB faults). */
+  tlbL2Window = 0;
+  /** Monitor cycles by what the guest was doing (Disco Table 2 / Figure 5 style). */
+  readonly overhead = new Map<string, number>();
 
   bump(map: Map<string, number>, key: string, n = 1): void {
     map.set(key, (map.get(key) ?? 0) + n);
