@@ -147,9 +147,22 @@ static void priv_page(void)
 	checkx(mfc0(14, 0), 0xc0055550, "EPC written through the page");
 	PRIV[0x14 / 4] = 0x1234567;	/* EntryLo0 */
 	checkx(mfc0(2, 0), 0x1234567, "EntryLo0 written through the page");
-	PRIV[0x00 / 4] = 0xffffffff;	/* Status is read-only there: no effect */
+	PRIV[0x00 / 4] = 0xfffffffe;	/* Status is read-only there, but for IE: no effect */
 	checkx(mfc0(12, 0), ST_IM(3), "Status is read-only in the page");
 	checkx(PRIV[0x00 / 4], ST_IM(3), "... and mirrored again after the trap");
+	/* IE through the page (paravirtual interrupt masking): a pending interrupt is taken at the
+	   next trap; the pending word tells the guest to make one */
+	mtc0(12, 0, ST_IM(0));
+	mtc0(13, 0, CA_IP(0));
+	checkx(PRIV[0x3c / 4], CA_IP(0), "pending word shows the masked-in software interrupt");
+	u32 before = vt_softints;
+	PRIV[0x00 / 4] = ST_IM(0) | ST_IE;	/* enable through the page: no trap yet */
+	checkx(vt_softints - before, 0, "IE set through the page: nothing taken without a trap");
+	__asm__ __volatile__("ei" ::: "memory");	/* the trap the pending word asks for */
+	checkx(vt_softints - before, 1, "... taken at the next trap");
+	checkx(mfc0(12, 0) & ST_IE, ST_IE, "IE set through the page is the guest's Status.IE");
+	PRIV[0x00 / 4] = ST_IM(0);
+	checkx(mfc0(12, 0) & ST_IE, 0, "IE cleared through the page");
 	mtc0(11, 0, 777);
 	checkx(PRIV[0x2c / 4], 777, "Compare mirrored");
 	mtc0(12, 0, 0);
