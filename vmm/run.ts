@@ -33,9 +33,15 @@ export interface VmsRunOptions {
 class VmConsoles {
   private readonly lines: string[] = [];
   private readonly fds: number[] = [];
+  /** Finished lines not yet written (stdout is written in chunks). */
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  /** stdout went away (a closed pipe): stop writing, keep running. */
+  private broken = false;
   private static readonly COLOURS = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red];
 
   constructor(private readonly names: string[], private readonly dir: string | undefined, private readonly tty: boolean) {
+    process.stdout.on('error', () => { this.broken = true; });
     if (dir !== undefined) {
       mkdirSync(dir, { recursive: true });
       for (const n of names) this.fds.push(openSync(join(dir, `${n}.log`), 'w'));
@@ -55,13 +61,24 @@ class VmConsoles {
   private emit(vm: number): void {
     const prefix = `[${this.names[vm]}] `;
     const p = this.tty ? VmConsoles.COLOURS[vm % VmConsoles.COLOURS.length](prefix) : prefix;
-    process.stdout.write(`${p}${this.lines[vm] ?? ''}\n`);
+    const line = `${p}${this.lines[vm] ?? ''}\n`;
     this.lines[vm] = '';
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.tty || this.pendingBytes >= 1 << 16) this.flush();
+  }
+
+  /** Write the finished lines. */
+  flush(): void {
+    if (this.pending.length > 0 && !this.broken) process.stdout.write(this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   /** Flush partial lines (a VM that stopped mid-line). */
   close(): void {
     for (let i = 0; i < this.names.length; i++) if ((this.lines[i] ?? '') !== '') this.emit(i);
+    this.flush();
     for (const fd of this.fds) closeSync(fd);
   }
 }
@@ -97,6 +114,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
   const res = mon.run({
     progressEvery: 100_000_000,
     onProgress: (insns, cycles) => {
+      consoles.flush();
       if (showProgress) {
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
         process.stderr.write(`\r${chalk.dim(`disco: ${opts.vms} VMs, ${(insns / 1e6).toFixed(1)} M instructions, ${(cycles / 1e6).toFixed(1)} M cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
