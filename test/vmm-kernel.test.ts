@@ -1,0 +1,68 @@
+// The guest kernel (guests/kernel, docs/kernel.md) under the monitor: its self-tests and every
+// workload give the same output and checksums as on the bare machine, with 1, 2 and 4 VMs on
+// one and several nodes. Lines that name the machine or report timings are left out of the
+// comparison.
+
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Machine } from '../cpu/machine.ts';
+import { Monitor } from '../vmm/monitor.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const kernelPath = join(root, 'guests/kernel/kernel.elf');
+const fsPath = join(root, 'guests/user/fs.img');
+const have = existsSync(kernelPath) && existsSync(fsPath);
+const MiB = 0x100000;
+
+/** The output without what may differ between machines: names of the machine, timings. */
+function comparable(out: string): string {
+  return out.split('\n').filter((l) => !/monitor|bare machine|wired| ms\)|ms of simulated time/.test(l)).join('\n');
+}
+
+function bare(cmdline: string): string {
+  let out = '';
+  const m = new Machine({ memBytes: 48 * MiB, out: (b) => { out += String.fromCharCode(b); }, disk: new Uint8Array(readFileSync(fsPath)) });
+  m.load(readFileSync(kernelPath), 'kernel.elf', cmdline);
+  const r = m.run({ maxInstructions: 2e9 });
+  expect(r.reason).toBe('halt');
+  expect(r.exitCode).toBe(0);
+  return out;
+}
+
+function virtual(cmdline: string, vms: number, nodes: number, cpusPerNode: number): { out: string[]; mon: Monitor } {
+  const out = Array.from({ length: vms }, () => '');
+  const mon = new Monitor({ nodes, cpusPerNode, memPerNode: Math.ceil((vms * 48 + 2) / nodes) * MiB, console: (vm, b) => { out[vm.id] += String.fromCharCode(b); } });
+  const kernel = readFileSync(kernelPath), disk = readFileSync(fsPath);
+  for (let i = 0; i < vms; i++) mon.createVm({ memBytes: 48 * MiB, image: kernel, imageName: 'kernel.elf', cmdline, disk: new Uint8Array(disk), maxInstructions: 2e9 });
+  mon.run();
+  expect(mon.internalErrors).toEqual([]);
+  expect(mon.checkInvariants()).toEqual([]);
+  for (const vm of mon.vms) {
+    expect(vm.stopMessage).toMatch(/exit code 0$/);
+  }
+  return { out, mon };
+}
+
+describe.skipIf(!have)('the guest kernel under the monitor', () => {
+  if (!have) console.warn('skipped: guests/kernel/kernel.elf or guests/user/fs.img not built');
+
+  it('usertests and the quick workloads: same checksums bare and in one VM', () => {
+    const ref = bare('run /etc/quick');
+    expect(ref).toContain('run: 5 commands, 0 failed');
+    const { out, mon } = virtual('run /etc/quick', 1, 1, 1);
+    expect(out[0]).toContain('under the disco monitor');
+    expect(comparable(out[0])).toBe(comparable(ref));
+    const s = mon.vmStats(mon.vms[0]);
+    expect(s.tlbMisses.window).toBeGreaterThan(1000);
+    expect(s.emulated.tlbwr).toBeGreaterThan(100);
+  }, 180_000);
+
+  it('two VMs on two nodes and four VMs on 2 x 2 CPUs: each gives the bare output', () => {
+    const ref = comparable(bare(''));
+    for (const [vms, nodes, cpn] of [[2, 2, 1], [4, 2, 2]]) {
+      const { out } = virtual('', vms, nodes, cpn);
+      for (let i = 0; i < vms; i++) expect(comparable(out[i])).toBe(ref);
+    }
+  }, 180_000);
+});
