@@ -71,6 +71,15 @@ describe('guest kernel on the bare machine', () => {
     expect(r.code).toBe(0);
   }, 600_000);
 
+  it('runs the workloads in timing mode (caches, directory, NUMA latencies) on 1 and 4 CPUs', () => {
+    for (const topo of [[], ['--nodes', '2', '--cpus-per-node', '2', '--mem-per-node', '32M']]) {
+      const r = boot('run /etc/workloads', '--timing', ...topo);
+      for (const [prog, sum] of Object.entries(EXPECTED)) expect(checksum(r.out, prog), prog).toBe(sum);
+      expect(r.out).toMatch(/^run: 4 commands, 0 failed$/m);
+      expect(r.code).toBe(0);
+    }
+  }, 600_000);
+
   it('kills faulting processes with a message and carries on', () => {
     const r = boot('usertests faults');
     for (const why of ['segmentation fault: TLB load at 0x0 ', 'address error (load) at 0xc0100000', 'unknown system call 0x3e7',
