@@ -82,6 +82,8 @@ export const W_FLUSH = 1;
 export const W_RESYNC = 2;
 /** Count or Compare changed: the next timer match moves (implies W_RESYNC). */
 export const W_TIMER = 4;
+/** Privilege dropped with ERL unchanged: kernel-segment translations must go (not kuseg's). */
+export const W_DROP_KERNEL = 8;
 
 /**
  * Privileged register state of one CPU. Count and Random are derived from the CPU's cycle
@@ -258,9 +260,12 @@ export class Cp0 {
         // MX read as zero: no FPU, no coprocessor 2, no reverse-endian user mode.
         const rw = ST_CU0 | ST_BEV | ST_IM | ST_KSU | ST_ERL | ST_EXL | ST_IE;
         const clearOnly = ST_TS | ST_SR | ST_NMI;
+        const oldMode = this.mode();
         this.status = ((v & rw) | (old & v & clearOnly)) | 0;
-        const modeBits = ST_KSU | ST_ERL | ST_EXL;
-        return ((old ^ this.status) & modeBits) !== 0 ? (W_FLUSH | W_RESYNC) : W_RESYNC;
+        // ERL changes what kuseg means: flush all. A drop in privilege (e.g. KSU written while
+        // EXL stays set changes nothing yet) only removes kernel-segment translations.
+        if (((old ^ this.status) & ST_ERL) !== 0) return W_FLUSH | W_RESYNC;
+        return this.mode() > oldMode ? (W_DROP_KERNEL | W_RESYNC) : W_RESYNC;
       }
       case C0_CAUSE << 3: {
         // Writable: IP1..IP0, IV, DC (PRA 9.16). DC freezes Count: rebase it at the change.

@@ -20,7 +20,7 @@ import type { Bus } from './bus.ts';
 import {
   Cp0, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_DBE, EXC_IBE, EXC_INT, EXC_MCHECK, EXC_MOD, EXC_OV,
   EXC_RI, EXC_SYS, EXC_TLBL, EXC_TLBS, EXC_TR, CA_BD, CA_IV, CA_IP7, CA_TI, ST_BEV, ST_CU0, ST_ERL,
-  ST_EXL, ST_IE, ST_TS, W_FLUSH, W_RESYNC, W_TIMER,
+  ST_EXL, ST_IE, ST_TS, W_DROP_KERNEL, W_FLUSH, W_RESYNC, W_TIMER,
 } from './cp0.ts';
 import { Tlb, TLB_MISS } from './tlb.ts';
 import { TranslationCache, TC_INVALID, TC_MASK } from './tcache.ts';
@@ -841,8 +841,9 @@ export class Cpu {
       if ((w & 0x7f8) !== 0) { this.raise(EXC_RI, pc, ds, false); return; }
       const f = cp0.write((w >>> 11) & 31, w & 7, this.r[(w >>> 16) & 31], now);
       if ((f & W_FLUSH) !== 0) this.tc.flush();
+      else if ((f & W_DROP_KERNEL) !== 0) this.tc.dropKernel();
       if ((f & W_TIMER) !== 0) this.timerDirty = true;
-      if ((f & (W_FLUSH | W_RESYNC)) !== 0) this.sig |= SIG_END;
+      if ((f & (W_FLUSH | W_DROP_KERNEL | W_RESYNC)) !== 0) this.sig |= SIG_END;
       return;
     }
     if (rs === 0x0b) { // MFMC0: di / ei (Vol. II DI, EI); rt receives the old Status
@@ -913,7 +914,8 @@ export class Cpu {
   /** eret (Vol. II ERET): return from ERL or EXL, clear LLbit, no delay slot. */
   private eret(): void {
     const cp0 = this.cp0;
-    if ((cp0.status & ST_ERL) !== 0) {
+    const wasERL = (cp0.status & ST_ERL) !== 0;
+    if (wasERL) {
       this.pc = cp0.errorEpc;
       cp0.status &= ~ST_ERL;
     } else {
@@ -922,7 +924,10 @@ export class Cpu {
     }
     this.llbit = 0;
     if (this.observer !== null) this.observer.onEret(this, this.pc);
-    this.tc.flush(); // privilege may drop: kernel-only translations must go
+    // Clearing ERL changes what kuseg means: flush all. Returning to supervisor or user mode
+    // removes just the kernel-segment translations; back to kernel mode keeps everything.
+    if (wasERL) this.tc.flush();
+    else if (cp0.mode() !== 0) this.tc.dropKernel();
     this.sig |= SIG_TRAP | SIG_END;
   }
 

@@ -17,6 +17,8 @@ export const TC_SIZE = 1 << TC_BITS;
 export const TC_MASK = TC_SIZE - 1;
 /** A tag no access can match (low 12 bits set). */
 export const TC_INVALID = 0xfff;
+/** Kernel-address fills remembered between privilege drops (beyond this: a whole flush). */
+const KLIST_MAX = 1024;
 
 export class TranslationCache {
   readonly rtag = new Int32Array(TC_SIZE);
@@ -33,6 +35,15 @@ export class TranslationCache {
   shift = 12;
   /** Number of whole flushes (statistics). */
   flushes = 0;
+  /** Number of privilege drops that only removed kernel-address entries (statistics). */
+  kernelDrops = 0;
+  /**
+   * Entries filled for kernel-segment addresses (va >= 0x80000000) since the last drop, as
+   * table * TC_SIZE + index, so that returning to a less privileged mode removes just those.
+   */
+  private readonly klist = new Int32Array(KLIST_MAX);
+  private kcount = 0;
+  private kover = false;
 
   constructor() {
     this.flush();
@@ -42,7 +53,32 @@ export class TranslationCache {
     this.rtag.fill(TC_INVALID);
     this.wtag.fill(TC_INVALID);
     this.xtag.fill(TC_INVALID);
+    this.kcount = 0;
+    this.kover = false;
     this.flushes++;
+  }
+
+  /**
+   * Privilege dropped (eret or a Status write to supervisor/user mode with ERL unchanged):
+   * remove the kernel-segment translations, which the less privileged mode must not hit, and
+   * keep the kuseg ones, which are valid in every mode under the same ASID.
+   */
+  dropKernel(): void {
+    if (this.kover) { this.flush(); return; }
+    const tabs = [this.rtag, this.wtag, this.xtag];
+    for (let k = 0; k < this.kcount; k++) {
+      const e = this.klist[k];
+      const tag = tabs[e >>> TC_BITS];
+      const i = e & TC_MASK;
+      if (tag[i] < 0) tag[i] = TC_INVALID; // still a kernel address (negative as int32)
+    }
+    this.kcount = 0;
+    this.kernelDrops++;
+  }
+
+  private noteKernel(table: number, i: number): void {
+    if (this.kcount < KLIST_MAX) this.klist[this.kcount++] = (table << TC_BITS) | i;
+    else this.kover = true;
   }
 
   /** Drop every cached granule in virtual [va, va+bytes). Large ranges flush everything. */
@@ -79,6 +115,7 @@ export class TranslationCache {
     const i = (va >>> sh) & TC_MASK;
     this.rtag[i] = va & g;
     this.radd[i] = ((off & g) - (va & g)) | 0;
+    if (va < 0) this.noteKernel(0, i);
     return i;
   }
   fillWrite(va: number, off: number): number {
@@ -86,6 +123,7 @@ export class TranslationCache {
     const i = (va >>> sh) & TC_MASK;
     this.wtag[i] = va & g;
     this.wadd[i] = ((off & g) - (va & g)) | 0;
+    if (va < 0) this.noteKernel(1, i);
     return i;
   }
   fillFetch(va: number, off: number): number {
@@ -93,6 +131,7 @@ export class TranslationCache {
     const i = (va >>> sh) & TC_MASK;
     this.xtag[i] = va & g;
     this.xadd[i] = ((off & g) - (va & g)) | 0;
+    if (va < 0) this.noteKernel(2, i);
     return i;
   }
 
