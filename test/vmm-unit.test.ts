@@ -185,3 +185,20 @@ describe('scheduling', () => {
     expect(s[0].instructions).toBeLessThan(200);
   });
 });
+
+describe('containment when a VCPU is loaded', () => {
+  it('a VM whose pending interrupt has no usable vector is stopped when it is loaded, not the VM that was running', () => {
+    // vm0 moves EBase out of its memory, makes a software interrupt pending but disabled,
+    // then enables it through the privileged page (no trap) and spins: its time slice ends
+    // before any trap delivers the interrupt, so the delivery fails only when vm0 is loaded
+    // again, from vm1's time-slice interrupt.
+    const bad = `li t0, 0x3ffff000\nmtc0 t0, $15, 1\nli t0, 0x100\nmtc0 t0, $12\nmtc0 t0, $13\nlui t1, 0xd000\nli t0, 0x101\nsw t0, 0(t1)\nspin0: beq zero, zero, spin0\nnop\n`;
+    const good = `li t0, 600000\nl1: addiu t0, t0, -1\nbne t0, zero, l1\nnop\n${PUTC('g')}${EXIT(0)}`;
+    const r = runVms([bad, good]);
+    expect(r.vms[0].stopKind).toBe('fault');
+    expect(r.vms[0].stopMessage).toMatch(/Int exception vector 0xbffff180/);
+    expect(r.mon.vmStats(r.vms[0]).vcpuSwitches).toBe(2); // it was loaded again before it failed
+    expect(r.vms[1].stopKind).toBe('halt');
+    expect(r.out[1]).toBe('g');
+  });
+});

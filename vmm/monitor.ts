@@ -372,7 +372,7 @@ export class Monitor implements TrapHandler {
       this.dispatch(p, v, code, epcPC, ds, refill);
     } catch (e) {
       if (e instanceof VmFault) {
-        this.stopVm(v.vm, e.kind, e.message);
+        this.stopVm(e.vm ?? v.vm, e.kind, e.message);
       } else {
         const msg = e instanceof Error ? e.message : String(e);
         this.internalErrors.push(msg + (e instanceof Error && e.stack ? `\n${e.stack}` : ''));
@@ -628,7 +628,15 @@ export class Monitor implements TrapHandler {
       v.retime(now);
     }
     p.sliceEnd = now + this.slice;
-    this.resume(p, v, v.pc);
+    try {
+      this.resume(p, v, v.pc);
+    } catch (e) {
+      // Delivering its pending interrupt failed (no usable vector): stop that VM, not the
+      // one whose trap brought us here; stopVm reschedules p.
+      if (!(e instanceof VmFault)) throw e;
+      this.stopVm(v.vm, e.kind, e.message);
+      return;
+    }
     v.syncOut(now);
     this.programTimer(p);
   }

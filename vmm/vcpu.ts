@@ -232,7 +232,7 @@ export class VCpu implements TranslationHolder {
   deliver(p: PCpu, code: number, epcPC: number, ds: boolean, opts: { refill?: boolean; tlbVa?: number; badVa?: number; ce?: number } = {}): void {
     const c = this.cp0;
     if ((c.status & ST_BEV) !== 0) {
-      throw new VmFault(`${EXC_NAMES[code]} exception with Status.BEV set: a VM has no boot ROM for the BEV vectors (pc 0x${hex(epcPC)})`);
+      throw new VmFault(`${EXC_NAMES[code]} exception with Status.BEV set: a VM has no boot ROM for the BEV vectors (pc 0x${hex(epcPC)})`, 'fault', this.vm);
     }
     let offset = 0x180;
     if ((c.status & ST_EXL) === 0) {
@@ -253,7 +253,7 @@ export class VCpu implements TranslationHolder {
     c.status |= ST_EXL;
     const gpa = (c.ebase & 0x1ffff000) + offset;
     if (gpa + 4 > this.vm.memBytes) {
-      throw new VmFault(`${EXC_NAMES[code]} exception vector 0x${hex((c.ebase & 0xfffff000) + offset)} lies outside the VM's memory (pc 0x${hex(epcPC)})`);
+      throw new VmFault(`${EXC_NAMES[code]} exception vector 0x${hex((c.ebase & 0xfffff000) + offset)} lies outside the VM's memory (pc 0x${hex(epcPC)})`, 'fault', this.vm);
     }
     this.vm.counters.delivered[code]++;
     this.applyMode(p.cpu);

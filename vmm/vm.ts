@@ -29,7 +29,7 @@ export type StopKind = 'halt' | 'fault' | 'limit' | 'deadlock' | 'memory';
  * stops that VM alone and carries on.
  */
 export class VmFault extends Error {
-  constructor(message: string, readonly kind: StopKind = 'fault') {
+  constructor(message: string, readonly kind: StopKind = 'fault', readonly vm: Vm | null = null) {
     super(message);
   }
 }
