@@ -135,7 +135,8 @@ const BASE = new Set(BASE_MNEMONICS);
 
 describe.skipIf(!HAVE_OBJDUMP)('disasm matches objdump', () => {
   const cases = buildCases();
-  const theirs = objdump(cases.map((c) => c.word));
+  // describe.skipIf still collects the body: only call objdump when it exists.
+  const theirs = HAVE_OBJDUMP ? objdump(cases.map((c) => c.word)) : [];
   const ours = cases.map((c, i) => norm(disasm(c.word, VMA + 4 * i)));
   const mismatch = (i: number): string => `${cases[i]!.what} ${hex8(cases[i]!.word)}: objdump '${theirs[i]}' disasm '${ours[i]}'`;
 
