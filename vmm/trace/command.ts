@@ -142,7 +142,8 @@ export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): num
 
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
-  let lastProgress = 0;
+  // -Infinity: the first chunk boundary always shows the line, then at most twice a second.
+  let lastProgress = -Infinity;
   let lastFlush = 0;
   const max = opts.maxInstructions !== undefined && opts.maxInstructions > 0 ? opts.maxInstructions : Infinity;
   fmt?.begin();
