@@ -141,7 +141,16 @@ describe('disco run', () => {
     }
   });
 
-  it('boots the bundled demo image (npm start)', () => {
+  it('passes the words after -- to the guest as its command line', () => {
+    const r = disco('run', '--disk', join(root, 'guests/user/fs.img'), join(root, 'guests/kernel/kernel.elf'), '--', 'echo', 'hello', 'world');
+    expect(r.out).toContain('hello world\n');
+    expect(r.code).toBe(0);
+    const both = disco('run', '--cmdline', 'echo', join(root, 'guests/demo/demo.elf'), '--', 'echo');
+    expect(both.code).toBe(1);
+    expect(oneLine(both.err)).toContain('not both');
+  });
+
+  it('boots the bundled demo image', () => {
     const r = disco('run', join(root, 'guests/demo/demo.elf'));
     expect(r.code).toBe(0);
     expect(r.out).toContain('disco');

@@ -304,7 +304,8 @@ export function buildProgram(): Command {
   addMachineOptions(program
     .command('run')
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
-    .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)'))
+    .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)')
+    .argument('[args...]', 'guest command line after --, e.g. `-- pmake 64` (argv[1]; instead of --cmdline)'))
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
     .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
     .option('--vcpus <n>', 'with --vms: virtual CPUs per VM (default 1; the guest starts them through its node controller)', parseIntOpt('--vcpus', 1, 32))
@@ -323,7 +324,11 @@ Examples:
   disco run --mem 128M --stats stats.json perf/images/crc32.elf
   disco run -n 10M my-kernel.elf
   disco run --linux                      # after scripts/fetch-linux.sh; see docs/linux.md`)
-    .action((image: string | undefined, opts: RunCliOptions) => {
+    .action((image: string | undefined, args: string[], opts: RunCliOptions) => {
+      if (args.length > 0) {
+        if (opts.cmdline) throw new CliError('give the guest command line either after -- or with --cmdline, not both');
+        opts.cmdline = args.join(' ');
+      }
       process.exitCode = runCommand(image, opts);
     });
   program.addCommand(traceCommand({
