@@ -71,6 +71,29 @@ describe('one image, bare and virtualized', () => {
   });
 });
 
+describe('virtual multiprocessors', () => {
+  it('smp.elf: two VCPUs started through the virtual node controller, LL/SC across them, an IPI: the bare 2-CPU output', () => {
+    let ref = '';
+    const m = new Machine({ memBytes: 16 * MiB, cpusPerNode: 2, out: (b) => { ref += String.fromCharCode(b); } });
+    m.load(img('smp'), 'smp.elf', '');
+    expect(m.run({ maxInstructions: 50_000_000 }).reason).toBe('halt');
+    expect(ref).toContain('smp: 0 failure(s)');
+    for (const [vms, nodes, cpn] of [[1, 1, 1], [1, 1, 2], [2, 2, 2]]) {
+      const out = Array.from({ length: vms }, () => '');
+      const mon = new Monitor({ nodes, cpusPerNode: cpn, memPerNode: 48 * MiB, console: (vm, b) => { out[vm.id] += String.fromCharCode(b); } });
+      for (let i = 0; i < vms; i++) mon.createVm({ memBytes: 16 * MiB, vcpus: 2, image: img('smp'), imageName: 'smp.elf', maxInstructions: 50_000_000 });
+      mon.run();
+      expect(mon.checkInvariants()).toEqual([]);
+      for (let i = 0; i < vms; i++) {
+        expect(out[i]).toBe(ref);
+        // VCPU 1 ends parked in wait with interrupts off; the VM still halts normally
+        expect(mon.vms[i].stopKind).toBe('halt');
+        expect(mon.vms[i].vcpus[1].state).toBe('stopped');
+      }
+    }
+  }, 60_000);
+});
+
 describe('monitor calls', () => {
   const disk = new Uint8Array(64 * 512);
   for (let k = 0; k < 64; k++) disk.set(new TextEncoder().encode(`sector ${k}`), k * 512);

@@ -575,7 +575,10 @@ export class Monitor implements TrapHandler {
   /** v executed wait (or the idle call): off the CPU until an interrupt wakes it. */
   goIdle(p: PCpu, v: VCpu, pc: number, kind: 'wait' | 'call'): void {
     v.idleKind = kind;
-    if (!v.canWake()) {
+    // A VCPU that nothing can wake is parked for good (as a bare CPU would sleep); the VM is
+    // deadlocked only when none of its VCPUs can run any more.
+    const stuck = (u: VCpu): boolean => u.state === 'reset' || u.state === 'stopped' || (u.state === 'idle' && !u.canWake());
+    if (!v.canWake() && v.vm.vcpus.every((u) => u === v || stuck(u))) {
       throw new VmFault(`VCPU ${v.index} ${kind === 'wait' ? 'executed wait' : 'went idle'} with interrupts disabled or masked at 0x${hex(pc)}: nothing can wake it`, 'deadlock');
     }
     const now = p.cpu.now();

@@ -206,7 +206,7 @@ export class VCpu implements TranslationHolder {
     return (this.cp0.cause & this.cp0.status & 0xff00) !== 0;
   }
 
-  /** Whether anything could ever wake this idle VCPU (else the VM is deadlocked). */
+  /** Whether anything could ever wake this idle VCPU (else it is parked for good). */
   canWake(): boolean {
     const s = this.cp0.status;
     if (this.idleKind === 'wait' && (s & (ST_IE | ST_EXL | ST_ERL)) !== ST_IE) return false;

@@ -6,7 +6,7 @@
  *   0x000  TLB refill          -> vt_refill_vec
  *   0x180  general exceptions  -> vt_general_vec
  *   0x200  interrupts (IV = 1) -> vt_general_vec
- *   0x300  _start
+ *   0x300  _start, then _secondary and map_window
  */
 #include "mips.h"
 
@@ -35,9 +35,8 @@ _vectors:
 
 	.org	0x300
 /*
- * _start(argc, argv, envp, memsize). Bare (the PC is in kseg0): invalidate the TLB, map
- * physical [0, memsize) at 0xC0000000 with wired pairs of 16 MiB pages, EBase = 0x80000000,
- * clear BEV. Under the monitor (the PC is in the window) the monitor has done the equivalent.
+ * _start(argc, argv, envp, memsize). Bare (the PC is in kseg0): map_window, then vt_start in
+ * the window. Under the monitor (the PC is in the window) the monitor maps the window.
  */
 	.globl	_start
 	.type	_start, @function
@@ -52,7 +51,51 @@ _start:
 	li	$t1, 4
 	bne	$t0, $t1, 9f
 	nop
+	bal	map_window
+	move	$a0, $s3
+9:	move	$a0, $s0
+	move	$a1, $s1
+	move	$a2, $s2
+	move	$a3, $s3
+	lui	$t0, %hi(vt_start)
+	addiu	$t0, $t0, %lo(vt_start)
+	jr	$t0
+	nop
+	.size	_start, . - _start
 
+/*
+ * _secondary(arg, cpu): where a CPU started through the node controller begins (START_PC),
+ * with sp = START_SP. Bare, it maps its own TLB's window (RAM size from the node controller);
+ * then vt_secondary(arg, cpu) in the window.
+ */
+	.globl	_secondary
+	.type	_secondary, @function
+_secondary:
+	move	$s0, $a0
+	move	$s1, $a1
+	bal	1f
+	nop
+1:	srl	$t0, $ra, 29
+	li	$t1, 4
+	bne	$t0, $t1, 9f
+	nop
+	lui	$t0, 0xbf20		/* node controller RAM_SIZE */
+	bal	map_window
+	lw	$a0, 0x18($t0)
+9:	move	$a0, $s0
+	move	$a1, $s1
+	lui	$t0, %hi(vt_secondary)
+	addiu	$t0, $t0, %lo(vt_secondary)
+	jr	$t0
+	nop
+	.size	_secondary, . - _secondary
+
+/*
+ * map_window(memsize): invalidate this CPU's TLB, map physical [0, memsize) at 0xC0000000 with
+ * wired pairs of 16 MiB pages, EBase = 0x80000000, BEV off. Uses t0-t8 and a0 only.
+ */
+	.type	map_window, @function
+map_window:
 	li	$t0, ST_BEV		/* kernel mode, interrupts off */
 	mtc0	$t0, C0_STATUS
 	mtc0	$zero, C0_CAUSE
@@ -77,7 +120,7 @@ _start:
 	mtc0	$t0, C0_PAGEMASK
 	move	$t3, $zero		/* pair i maps physical [32i, 32i + 32) MiB */
 3:	sll	$t5, $t3, 25
-	sltu	$t6, $t5, $s3
+	sltu	$t6, $t5, $a0
 	beqz	$t6, 4f
 	lui	$t4, 0xc000
 	addu	$t2, $t4, $t5
@@ -89,7 +132,7 @@ _start:
 	addu	$t8, $t5, $t8
 	srl	$t7, $t8, 6
 	ori	$t7, $t7, 0x1d		/* C = 3, D, G; V below */
-	sltu	$t6, $t8, $s3
+	sltu	$t6, $t8, $a0
 	sll	$t6, $t6, 1
 	or	$t7, $t7, $t6
 	mtc0	$t7, C0_ENTRYLO1
@@ -105,13 +148,6 @@ _start:
 	mtc0	$t0, $15, 1		/* EBase */
 	mtc0	$zero, C0_STATUS	/* BEV off: vectors at EBase */
 	ehb
-
-9:	move	$a0, $s0
-	move	$a1, $s1
-	move	$a2, $s2
-	move	$a3, $s3
-	lui	$t0, %hi(vt_start)
-	addiu	$t0, $t0, %lo(vt_start)
-	jr	$t0
+	jr	$ra
 	nop
-	.size	_start, . - _start
+	.size	map_window, . - map_window

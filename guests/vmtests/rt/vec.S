@@ -170,6 +170,17 @@ vt_start:
 	nop
 	.size	vt_start, . - vt_start
 
+/* vt_secondary(arg, cpu): a secondary CPU's C entry (sp from START_SP), then sleep forever. */
+	.globl	vt_secondary
+	.type	vt_secondary, @function
+vt_secondary:
+	jal	secondary
+	nop
+1:	wait
+	b	1b
+	nop
+	.size	vt_secondary, . - vt_secondary
+
 	.bss
 	.balign	16
 	.globl	vt_frame

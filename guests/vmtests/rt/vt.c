@@ -13,6 +13,14 @@ volatile u32 vt_refill_mode;
 volatile u32 vt_ticks;
 volatile u32 vt_tick_period;
 volatile u32 vt_softints;
+volatile u32 vt_ipis;
+
+/* The secondary CPUs' work; a program that starts CPUs defines it. */
+__attribute__((weak)) void secondary(u32 arg, u32 cpu)
+{
+	(void)arg;
+	(void)cpu;
+}
 u32 vt_memsize;
 int vt_failures;
 int (*vt_hook)(struct frame *f);
@@ -41,6 +49,10 @@ static void interrupt(struct frame *f)
 			mtc0(11, 0, mfc0(11, 0));	/* acknowledge only */
 			f->status &= ~ST_IM(7);
 		}
+	}
+	if (pending & CA_IP(6)) {
+		vt_ipis++;
+		*(volatile u32 *)KSEG1(0x1f200024) = 0;	/* node controller IPI_ACK */
 	}
 	if (pending & (CA_IP(0) | CA_IP(1))) {
 		vt_softints++;

@@ -63,6 +63,12 @@ extern volatile u32 vt_refill_mode;	/* 1: the VPT refill fast path at the refill
 extern volatile u32 vt_ticks;		/* timer interrupts taken */
 extern volatile u32 vt_tick_period;	/* Count ticks between timer interrupts (0: one-shot) */
 extern volatile u32 vt_softints;	/* software interrupts taken */
+extern volatile u32 vt_ipis;		/* IPIs taken (node controller IP6, acknowledged) */
+
+/* Entry points of CPUs started through the node controller (boot.S): START_PC = KSEG0 of
+   _secondary; they run secondary(arg, cpu) on the stack START_SP, then sleep. */
+extern char _secondary[];
+void secondary(u32 arg, u32 cpu);
 extern u32 vt_memsize;
 extern char __image_end[];
 
