@@ -232,7 +232,7 @@ export class Machine {
       if (done >= limit) return this.result('limit', `instruction limit ${limit} reached`);
       roundEnd += Math.min(round, Math.max(1, limit - done));
       // Device timers (full board): end the round at the next interrupt edge.
-      if (timers !== null) roundEnd = Math.max(Math.min(roundEnd, timers.nextEvent()), Math.min(...cpus.map((c) => c.cycles)) + 1);
+      if (timers !== null) roundEnd = Math.max(Math.min(roundEnd, timers.nextEvent()), this.minCycles() + 1);
       let asleep = true;
       for (const cpu of cpus) {
         if (!cpu.running) continue;
@@ -245,7 +245,7 @@ export class Machine {
         if (this.halted || fatal !== null) break;
         if (!this.sleepsForever(cpu)) asleep = false;
       }
-      if (timers !== null) timers.tick(Math.max(...cpus.map((c) => c.cycles)));
+      if (timers !== null) timers.tick(this.maxCycles());
       if (fatal !== null) return this.result('fault', single ? fatal.replace(/^CPU 0: /, '') : fatal);
       if (this.halted) break;
       if (asleep) {
@@ -257,6 +257,18 @@ export class Machine {
       }
     }
     return this.result('halt', this.haltDetail);
+  }
+
+  /** Earliest and latest CPU clocks (no allocation: called every round with device timers). */
+  private minCycles(): number {
+    let m = Infinity;
+    for (const c of this.cpus) if (c.cycles < m) m = c.cycles;
+    return m;
+  }
+  private maxCycles(): number {
+    let m = 0;
+    for (const c of this.cpus) if (c.cycles > m) m = c.cycles;
+    return m;
   }
 
   /** A CPU in WAIT that no interrupt can wake (IE off, EXL/ERL set, or every line masked). */
