@@ -35,9 +35,44 @@
 #define CP0_CAUSE	13
 #define CP0_EPC		14
 
-static inline void intr_on(void) { __asm__ __volatile__("ei\n\tehb" ::: "memory"); }
-static inline void intr_off(void) { __asm__ __volatile__("di\n\tehb" ::: "memory"); }
-static inline int intr_get(void) { return (mfc0(12, 0) & ST_IE) != 0; }
+/*
+ * Interrupt masking. Under the monitor (machine_monitor, set by the boot probe) Status.IE lives
+ * in the privileged-register page (docs/monitor.md): clearing or testing it is a plain load or
+ * store instead of a trapping di/mfc0, and enabling traps (ei) only when an interrupt is
+ * already pending. On the bare machine these are the real instructions.
+ */
+extern int machine_monitor;
+#define PRIV_PAGE	((volatile u32 *)0xD0000000u)
+#define PRIV_STATUS	0		/* word index: Status (only IE writable) */
+#define PRIV_PENDING	(0x3C / 4)	/* Cause.IP & Status.IM at the last monitor exit */
+
+static inline void intr_on(void)
+{
+	if (machine_monitor) {
+		PRIV_PAGE[PRIV_STATUS] |= ST_IE;
+		__asm__ __volatile__("" ::: "memory");
+		if (PRIV_PAGE[PRIV_PENDING] == 0)
+			return;
+	}
+	__asm__ __volatile__("ei\n\tehb" ::: "memory");
+}
+
+static inline void intr_off(void)
+{
+	if (machine_monitor) {
+		PRIV_PAGE[PRIV_STATUS] &= ~ST_IE;
+		__asm__ __volatile__("" ::: "memory");
+		return;
+	}
+	__asm__ __volatile__("di\n\tehb" ::: "memory");
+}
+
+static inline int intr_get(void)
+{
+	if (machine_monitor)
+		return (PRIV_PAGE[PRIV_STATUS] & ST_IE) != 0;
+	return (mfc0(12, 0) & ST_IE) != 0;
+}
 static inline u32 read_count(void) { return mfc0(9, 0); }
 #endif
 
