@@ -9,6 +9,7 @@ import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
+import { ConsoleSink } from './console.ts';
 import { runVms } from './run.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
@@ -53,21 +54,6 @@ function parseIntOpt(name: string, lo: number, hi: number) {
   };
 }
 
-/** Buffers guest console output and writes it to stdout in chunks. */
-class ConsoleSink {
-  private buf = new Uint8Array(1 << 16);
-  private len = 0;
-  put = (byte: number): void => {
-    this.buf[this.len++] = byte;
-    if (this.len === this.buf.length) this.flush();
-  };
-  flush(): void {
-    if (this.len === 0) return;
-    process.stdout.write(Buffer.from(this.buf.subarray(0, this.len)));
-    this.buf = new Uint8Array(1 << 16);
-    this.len = 0;
-  }
-}
 
 /** The machine options `run` and `trace` share (addMachineOptions). */
 export interface MachineCliOptions {
@@ -203,7 +189,7 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
     throw e;
   }
   const initrd = opts.initrd === undefined ? undefined : readImage(opts.initrd);
-  const sink = new ConsoleSink();
+  const sink = new ConsoleSink(process.stdout);
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
   if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined)) {

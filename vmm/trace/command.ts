@@ -10,6 +10,7 @@ import { FORMAT_NAMES, Symbolizer, makeFormat, type FormatName } from './formats
 import { TraceOutput } from './output.ts';
 import { TlbSummary } from './summary.ts';
 import { TlbTracer } from './tlb.ts';
+import { ConsoleSink } from '../console.ts';
 
 /** What the trace command borrows from cli.ts, so that it parses and reports exactly like `run`. */
 export interface CliKit {
@@ -47,21 +48,6 @@ export interface TraceTlbOptions extends MachineCliOptions {
 /** Instructions per Machine.run call: between calls the trace checks --limit and progress. */
 const CHUNK = 1_000_000;
 
-/** Guest console bytes, buffered, to stderr (stdout carries the trace). */
-class StderrConsole {
-  private buf = new Uint8Array(1 << 14);
-  private len = 0;
-  put = (byte: number): void => {
-    this.buf[this.len++] = byte;
-    if (this.len === this.buf.length) this.flush();
-  };
-  flush(): void {
-    if (this.len === 0) return;
-    process.stderr.write(Buffer.from(this.buf.subarray(0, this.len)));
-    this.buf = new Uint8Array(1 << 14);
-    this.len = 0;
-  }
-}
 
 /** Commander parser adapter: FilterError becomes commander's "invalid argument" message. */
 function wrap<T>(f: (text: string) => T): (text: string) => T {
@@ -78,7 +64,8 @@ function wrap<T>(f: (text: string) => T): (text: string) => T {
 /** Run the trace; returns the exit status. */
 export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): number {
   const bytes = kit.readImage(image);
-  const guestConsole = new StderrConsole();
+  // Guest console to stderr: stdout carries the trace.
+  const guestConsole = new ConsoleSink(process.stderr, 1 << 14);
   const m = kit.makeMachine(opts, guestConsole.put);
   m.load(bytes, image, opts.cmdline);
   const symbols = m.image !== null && m.image.symbols.size > 0 ? m.image.symbols : null;
