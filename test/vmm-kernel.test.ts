@@ -30,11 +30,11 @@ function bare(cmdline: string): string {
   return out;
 }
 
-function virtual(cmdline: string, vms: number, nodes: number, cpusPerNode: number): { out: string[]; mon: Monitor } {
+function virtual(cmdline: string, vms: number, nodes: number, cpusPerNode: number, vcpus = 1): { out: string[]; mon: Monitor } {
   const out = Array.from({ length: vms }, () => '');
   const mon = new Monitor({ nodes, cpusPerNode, memPerNode: Math.ceil((vms * 48 + 2) / nodes) * MiB, console: (vm, b) => { out[vm.id] += String.fromCharCode(b); } });
   const kernel = readFileSync(kernelPath), disk = readFileSync(fsPath);
-  for (let i = 0; i < vms; i++) mon.createVm({ memBytes: 48 * MiB, image: kernel, imageName: 'kernel.elf', cmdline, disk: new Uint8Array(disk), maxInstructions: 2e9 });
+  for (let i = 0; i < vms; i++) mon.createVm({ memBytes: 48 * MiB, image: kernel, imageName: 'kernel.elf', cmdline, disk: new Uint8Array(disk), maxInstructions: 2e9, vcpus });
   mon.run();
   expect(mon.internalErrors).toEqual([]);
   expect(mon.checkInvariants()).toEqual([]);
@@ -64,5 +64,14 @@ describe.skipIf(!have)('the guest kernel under the monitor', () => {
       const { out } = virtual('', vms, nodes, cpn);
       for (let i = 0; i < vms; i++) expect(comparable(out[i])).toBe(ref);
     }
+  }, 180_000);
+
+  it('an SMP VM: the kernel starts its VCPUs through the virtual node controller and gives the bare checksums', () => {
+    const ref = bare('run /etc/quick');
+    const { out } = virtual('run /etc/quick', 1, 1, 2, 2);
+    expect(out[0]).toContain('2 CPUs');
+    // Process ids and pmake's parallelism (2 jobs per CPU) differ; the checksums must match.
+    const nopid = (t: string): string => comparable(t).replace(/pid \d+/g, 'pid N').replace(/\d+ parallel/g, 'N parallel');
+    expect(nopid(out[0])).toBe(nopid(ref));
   }, 180_000);
 });

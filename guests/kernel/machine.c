@@ -46,7 +46,8 @@ static int have_nodectl;
 int machine_ncpu(void)
 {
 	u32 n;
-	if (machine_monitor || peek32((u32)NC(NC_NCPUS), &n) < 0 || n < 1)
+	/* Under the monitor this is the VM's virtual node controller: NCPUS is its VCPU count. */
+	if (peek32((u32)NC(NC_NCPUS), &n) < 0 || n < 1)
 		return 1;
 	have_nodectl = 1;
 	return n > NCPU ? NCPU : (int)n;
