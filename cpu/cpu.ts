@@ -85,8 +85,6 @@ export class Cpu {
   readonly bus: Bus;
   /** The CPU clock: cycles (= instructions in the functional model) executed so far. */
   cycles = 0;
-  /** Cycles spent asleep in WAIT (cycles - sleptCycles = instructions executed). */
-  sleptCycles = 0;
   /** The timing mode's memory system, or null in the functional mode. */
   mem: MemorySystem | null = null;
   /** Stall cycles charged by the memory system and exceptions during the current batch. */
@@ -215,9 +213,7 @@ export class Cpu {
         // With interrupts off or all masked, nothing can wake the CPU: return to the caller.
         const s = this.cp0.status;
         if ((s & ST_IE) === 0 || (s & (ST_EXL | ST_ERL)) !== 0 || (s & 0xff00) === 0) return this.cycles - start;
-        const until = Math.min(this.nextTimer, end);
-        this.sleptCycles += until - this.cycles;
-        this.cycles = until;
+        this.cycles = Math.min(this.nextTimer, end);
         continue;
       }
       const n = Math.min(end - this.cycles, this.nextTimer - this.cycles, this.nds !== 0 ? 1 : 0x40000000);
@@ -387,7 +383,7 @@ export class Cpu {
             case 0x12: r[31] = (curpc + 8) | 0; if (a < 0) { npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; } else { pc = npc; npc = (npc + 4) | 0; } break; // bltzall
             case 0x13: r[31] = (curpc + 8) | 0; if (a >= 0) { npc = (pc + ((w << 16) >> 14)) | 0; nds = 1; } else { pc = npc; npc = (npc + 4) | 0; } break; // bgezall
             case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0e: // tgei tgeiu tlti tltiu teqi tnei
-              if (trapCondImm((w >>> 16) & 7, a, (w << 16) >> 16)) { this.left = left; this.raise(EXC_TR, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
+              if (trapCond((w >>> 16) & 7, a, (w << 16) >> 16)) { this.left = left; this.raise(EXC_TR, curpc, ds, false); this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; cpage = TC_INVALID; continue; }
               break;
             case 0x1f: // synci: no caches to sync (fetch always sees memory), but the address is
               // translated and may fault like a load (Vol. II SYNCI)
@@ -996,7 +992,7 @@ export function mulhs(a: number, b: number): number {
   return h;
 }
 
-/** Register-register trap conditions, by funct & 7 (tge tgeu tlt tltu teq - tne). */
+/** Trap conditions by funct & 7 (tge tgeu tlt tltu teq - tne), or rt & 7 for the immediate forms. */
 function trapCond(f: number, a: number, b: number): boolean {
   switch (f) {
     case 0: return a >= b;
@@ -1006,9 +1002,4 @@ function trapCond(f: number, a: number, b: number): boolean {
     case 4: return a === b;
     default: return a !== b; // 6: tne
   }
-}
-
-/** Immediate trap conditions, by rt & 7 (tgei tgeiu tlti tltiu teqi - tnei). */
-function trapCondImm(f: number, a: number, imm: number): boolean {
-  return trapCond(f, a, imm);
 }

@@ -204,7 +204,6 @@ export class Machine {
     const cpu = this.cpus[c];
     const starter = this.cpus[this.bus.currentCpu];
     cpu.cycles = starter.now();
-    cpu.sleptCycles = cpu.cycles; // time in reset is not instructions
     cpu.reset();
     cpu.cp0.status = ST_BEV;
     cpu.r[29] = sp | 0;

@@ -722,7 +722,6 @@ function codeRemap(d: Directed): void {
 }
 
 function userMode(d: Directed): void {
-  const a = d.a;
   d.test('user mode');
   // Code page: VA USER_VA + 0x2000 pair -> USER_PA, global, read-only.
   const CODE_VA = UCODE_VA;

@@ -166,7 +166,7 @@ function csvField(s: string): string {
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const EMPTY = new Uint8Array(0);
-const COMMA = 0x2c, NEWLINE = 0x0a, QUOTE = 0x22;
+const COMMA = 0x2c, NEWLINE = 0x0a;
 /** Room for the fixed part of a CSV or JSON line (numbers, names, addresses; the symbol comes on top). */
 const LINE_FIXED = 512;
 
