@@ -38,6 +38,7 @@ import { PHYS_IM, PRIV_VA, VCpu } from './vcpu.ts';
 import { Vm, VmFault, WINDOW_BASE, windowAlias, type StopKind, type VmConfig } from './vm.ts';
 import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './mmu.ts';
 import { hypercall, isHypercall } from './hypercall.ts';
+import type { MonitorObserver } from './events.ts';
 
 /** The monitor's idle loop lives in machine page 0, run in kernel mode through kseg0. */
 export const IDLE_PC = 0x80000000 | 0;
@@ -94,6 +95,8 @@ export class Monitor implements TrapHandler {
   private category = '';
   /** Errors the monitor caught inside itself (each stopped one VM); for tests. */
   readonly internalErrors: string[] = [];
+  /** Traces and experiments attach here (events.ts); null costs nothing. */
+  observer: MonitorObserver | null = null;
 
   constructor(opts: MonitorOptions) {
     this.machine = new Machine({ ...opts, out: () => {} });
