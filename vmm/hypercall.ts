@@ -38,6 +38,7 @@ export const HC_DISK_WRITE = 11;
 export const HC_NET_INFO = 16;
 export const HC_NET_SEND = 17;
 export const HC_NET_RECV = 18;
+export const HC_NET_CTL = 19; // 20-23 reserved for the virtual subnet (net.ts)
 
 /** HC_INFO selectors (a0). */
 export const INFO_MEM_BYTES = 0;
@@ -58,7 +59,7 @@ export const HC_NAMES: Readonly<Record<number, string>> = {
   [HC_CONSOLE_GETC]: 'console_getc', [HC_EXIT]: 'exit', [HC_IDLE]: 'idle', [HC_TIME]: 'time',
   [HC_INFO]: 'info', [HC_ZERO_PAGES]: 'zero_pages', [HC_DISK_INFO]: 'disk_info',
   [HC_DISK_READ]: 'disk_read', [HC_DISK_WRITE]: 'disk_write', [HC_NET_INFO]: 'net_info',
-  [HC_NET_SEND]: 'net_send', [HC_NET_RECV]: 'net_recv',
+  [HC_NET_SEND]: 'net_send', [HC_NET_RECV]: 'net_recv', [HC_NET_CTL]: 'net_ctl',
 };
 
 /** Longest console write and disk transfer in one call. */
@@ -176,10 +177,22 @@ export function hypercall(m: Monitor, p: PCpu, v: VCpu): void {
       m.charge(p, v, 'copyWord', len / 4);
       break;
     }
-    case HC_NET_INFO:
+    // The virtual subnet (net.ts; docs/hypercalls.md "Virtual subnet").
+    case HC_NET_INFO: {
+      const r2 = m.net.info(vm, a0);
+      if (r2 === null) { v0 = HC_EINVAL; break; }
+      [v0, v1] = r2;
+      break;
+    }
     case HC_NET_SEND:
+      [v0, v1] = m.net.send(p, v, a0, bufferAddress(a1));
+      break;
     case HC_NET_RECV:
-      v0 = HC_ENOSYS; // the virtual subnet comes with issue 7
+      v0 = m.net.recv(p, v, bufferAddress(a0));
+      break;
+    case HC_NET_CTL:
+      if ((a0 >>> 0) > 1) { v0 = HC_EINVAL; break; }
+      v0 = m.net.setIrq(vm, a0 === 1);
       break;
     default:
       v0 = HC_ENOSYS;

@@ -32,13 +32,14 @@ import type { NodeHost } from '../cpu/nodectl.ts';
 import { DEFAULT_COSTS, type CostTable } from './cost.ts';
 import { MachineAllocator, PAGE_BYTES } from './alloc.ts';
 import { Memmap } from './memmap.ts';
-import { PMAP_NONE } from './pmap.ts';
+import { PMAP_NONE, PMAP_READONLY } from './pmap.ts';
 import { PCpu, pickNext } from './sched.ts';
 import { PHYS_IM, PRIV_VA, VCpu } from './vcpu.ts';
 import { Vm, VmFault, WINDOW_BASE, windowAlias, type StopKind, type VmConfig } from './vm.ts';
 import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './mmu.ts';
 import { hypercall, isHypercall } from './hypercall.ts';
 import type { MonitorObserver } from './events.ts';
+import { Subnet, breakSharing } from './net.ts';
 
 /** The monitor's idle loop lives in machine page 0, run in kernel mode through kseg0. */
 export const IDLE_PC = 0x80000000 | 0;
@@ -97,6 +98,8 @@ export class Monitor implements TrapHandler {
   readonly internalErrors: string[] = [];
   /** Traces and experiments attach here (events.ts); null costs nothing. */
   observer: MonitorObserver | null = null;
+  /** The virtual subnet (net.ts): every VM's network interface. */
+  readonly net: Subnet = new Subnet(this);
 
   constructor(opts: MonitorOptions) {
     this.machine = new Machine({ ...opts, out: () => {} });
@@ -259,6 +262,7 @@ export class Monitor implements TrapHandler {
       p.queue.push(...q);
       p.rr = 0;
     }
+    this.net.vmStopped(vm);
     this.live--;
     if (this.onVmStop !== null) this.onVmStop(vm);
     if (reschedule) for (const q of affected) this.schedule(q);
@@ -291,7 +295,8 @@ export class Monitor implements TrapHandler {
     const r = this.memmap.shootdown(mp, initiator);
     vm.pmap.clear(gpn);
     this.memmap.removeOwner(mp, vm.id, gpn);
-    this.alloc.release(mp);
+    // A shared page (net.ts remapping) stays while another VM or a message still holds it.
+    if (this.memmap.owners(mp).length === 0) this.alloc.release(mp);
     vm.account.remove(this.alloc.nodeOf(mp));
     return r;
   }
@@ -306,10 +311,23 @@ export class Monitor implements TrapHandler {
 
   /**
    * A guest write reached a page the pmap maps read-only (copy-on-write, replicas: the NUMA
-   * and disk-sharing work). Nothing creates such pages yet.
+   * and disk-sharing work). Pages shared by the virtual subnet get a private copy (net.ts).
    */
-  writeFault(_p: PCpu, _v: VCpu, gpn: number): void {
+  writeFault(p: PCpu, v: VCpu, gpn: number): void {
+    if (breakSharing(this, p, v, v.vm, gpn, p.node)) return;
     throw new VmFault(`write to read-only guest page ${gpn}: copy-on-write is not implemented yet`);
+  }
+
+  /**
+   * The monitor itself is about to write guest page `gpn` (DMA, monitor-call results): a page
+   * the pmap marks read-only gets its private copy first, as a guest write would.
+   */
+  monitorWrite(vm: Vm, gpn: number, node: number): void {
+    if ((vm.pmap.flags[gpn] & PMAP_READONLY) === 0) return;
+    const p = this.pcpus[this.machine.bus.currentCpu];
+    const v = p.current !== null && p.current.vm === vm ? p.current : null;
+    if (breakSharing(this, v === null ? null : p, v, vm, gpn, node)) return;
+    throw new VmFault(`monitor write to read-only guest page ${gpn}: copy-on-write is not implemented yet`, 'fault', vm);
   }
 
   // -------------------------------------------------------------------------------------
@@ -780,14 +798,18 @@ export class Monitor implements TrapHandler {
   checkInvariants(): string[] {
     const bad: string[] = [];
     const owner = new Map<number, string>();
+    const sharedRo = new Set<number>();
     for (const vm of this.vms) {
       for (let g = 0; g < vm.pages; g++) {
         const mp = vm.pmap.mpage[g];
         if (mp === PMAP_NONE) continue;
         if (!vm.running) bad.push(`${vm.name} is stopped but still holds machine page ${mp}`);
         const who = `${vm.name}:${g}`;
-        if (owner.has(mp)) bad.push(`machine page ${mp} backs ${owner.get(mp)} and ${who}`);
-        owner.set(mp, who);
+        // Several guest pages may share a machine page only read-only (net.ts remapping).
+        if (owner.has(mp) && !(sharedRo.has(mp) && (vm.pmap.flags[g] & PMAP_READONLY) !== 0)) bad.push(`machine page ${mp} backs ${owner.get(mp)} and ${who}`);
+        if ((vm.pmap.flags[g] & PMAP_READONLY) !== 0 && (!owner.has(mp) || sharedRo.has(mp))) sharedRo.add(mp);
+        else sharedRo.delete(mp);
+        owner.set(mp, owner.has(mp) ? `${owner.get(mp)} ${who}` : who);
         if (!this.memmap.owners(mp).some((o) => o.vm === vm.id && o.gpn === g)) bad.push(`memmap does not know ${who} -> ${mp}`);
         if (this.alloc.useOf(mp) !== 'vm') bad.push(`machine page ${mp} of ${who} is not allocated to a VM`);
       }
@@ -798,7 +820,7 @@ export class Monitor implements TrapHandler {
         for (const mp of [l2.mp0[s], l2.mp1[s]]) {
           if (mp < 0) continue;
           const who = owner.get(mp);
-          if (who === undefined || !who.startsWith(`${v.vm.name}:`)) bad.push(`${v.vm.name} VCPU ${v.index} L2TLB slot ${s} maps machine page ${mp} (${who ?? 'not a guest page'})`);
+          if (who === undefined || !ownedBy(who, v.vm.name)) bad.push(`${v.vm.name} VCPU ${v.index} L2TLB slot ${s} maps machine page ${mp} (${who ?? 'not a guest page'})`);
           if (!this.memmap.refs(mp).some((r) => r.gid === v.gid && r.slot === s)) bad.push(`memmap misses ${v.vm.name} VCPU ${v.index} slot ${s} -> ${mp}`);
         }
       }
@@ -818,7 +840,7 @@ export class Monitor implements TrapHandler {
           if ((lo & 2) === 0) continue;
           const mp = bus.ramOffset(((lo >>> 6) & 0xffffff) * 4096) / 4096;
           const who = owner.get(mp);
-          if (mp !== v.privPage && (who === undefined || !who.startsWith(`${v.vm.name}:`))) bad.push(`CPU ${p.id} TLB entry ${i} maps machine page ${mp} (${who ?? 'not a guest page'}) for ${v.vm.name}`);
+          if (mp !== v.privPage && (who === undefined || !ownedBy(who, v.vm.name))) bad.push(`CPU ${p.id} TLB entry ${i} maps machine page ${mp} (${who ?? 'not a guest page'}) for ${v.vm.name}`);
         }
       }
     }
@@ -927,6 +949,11 @@ const EMUL_COST: Readonly<Record<string, keyof CostTable>> = {
   di: 'diEi', ei: 'diEi', wait: 'wait', cache: 'cache', rdhwr: 'rdhwr', rdpgpr: 'mfc0', wrpgpr: 'mfc0',
   kseg: 'emulMem', 'kseg0-fetch': 'emulMem', synci: 'cache', mmio: 'mmio',
 };
+
+/** True if the owner list `who` ("vm0:12 vm3:40") names a page of VM `name`. */
+function ownedBy(who: string, name: string): boolean {
+  return who.split(' ').some((w) => w.startsWith(`${name}:`));
+}
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -9,7 +9,7 @@
 import { parseElf, writeBootArgs, LoadError, BOOT_ARGS_END, BOOT_ARGS_PADDR } from '../cpu/elf.ts';
 import { Bus } from '../cpu/bus.ts';
 import { MemoryAccount, PAGE_BYTES, PAGE_SHIFT } from './alloc.ts';
-import { Pmap, PMAP_NONE } from './pmap.ts';
+import { Pmap, PMAP_NONE, PMAP_READONLY } from './pmap.ts';
 import { VmDevices } from './devices.ts';
 import type { Monitor } from './monitor.ts';
 import type { VCpu } from './vcpu.ts';
@@ -178,6 +178,8 @@ export class Vm {
     while (done < data.length) {
       const a = gpa + done;
       const n = Math.min(data.length - done, PAGE_BYTES - (a & (PAGE_BYTES - 1)));
+      // A page shared read-only (net.ts remapping) gets its private copy before the monitor writes it.
+      if ((this.pmap.flags[a >>> PAGE_SHIFT] & PMAP_READONLY) !== 0) this.monitor.monitorWrite(this, a >>> PAGE_SHIFT, node);
       ram.set(data.subarray(done, done + n), this.ramOffset(a, node));
       done += n;
     }
