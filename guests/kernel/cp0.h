@@ -12,7 +12,7 @@
 #define C0_INTCTL	$12, 1
 #define C0_USERLOCAL	$4, 2
 
-#define ST_IM_KERNEL	(ST_IM(7) | ST_IM(6) | ST_IM(3))	/* timer, IPI, virtio disk */
+#define ST_IM_KERNEL	(ST_IM(7) | ST_IM(6) | ST_IM(4) | ST_IM(3))	/* timer, IPI, network (net.c), virtio disk */
 
 #ifndef __ASSEMBLER__
 #define mfc0(reg, sel) ({ u32 __v; \

@@ -87,6 +87,27 @@ void machine_ipi_ack(void);
 void machine_halt(int code) __attribute__((noreturn));
 int bootargs(u32 argc, u32 argv, char **words, int max);
 
+/* net.c */
+struct netmsg;
+void net_init(void);
+void net_intr(void);
+int net_present(void);
+u32 net_addr(void);
+u32 net_hosts(void);
+int net_send(u32 dst, const void *hdr, u32 hlen, const void *data, u32 dlen);
+struct netmsg *net_wait(int (*match)(struct netmsg *, void *), void *arg);
+void net_done(struct netmsg *m);
+void net_free_page(void *page);
+int net_info(int sel);
+
+/* nfs.c */
+void nfs_init(void);
+int nfs_mounted(const char *path);
+int nfs_open(struct file *f, const char *path, int omode);
+int nfs_read(struct file *f, u32 addr, int n);
+int nfs_stat(struct file *f, u32 addr);
+int nfs_syscall(u32 num);
+
 /* proc.c */
 void procinit(void);
 void userinit(char **argv);

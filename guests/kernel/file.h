@@ -3,7 +3,7 @@
 #define KERNEL_FILE_H
 
 struct file {
-	enum { FD_NONE, FD_INODE, FD_CONSOLE } type;
+	enum { FD_NONE, FD_INODE, FD_CONSOLE, FD_NFS /* nfs.c */ } type;
 	int ref;
 	char readable;
 	char writable;

@@ -9,6 +9,7 @@
 #include "spinlock.h"
 #include "trap.h"
 #include "proc.h"
+#include "net.h"
 #include "defs.h"
 
 extern char __kernel_end[];
@@ -50,6 +51,8 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	binit();
 	fileinit();
 	virtio_disk_init();
+	net_init();
+	nfs_init();
 
 	/* init's arguments: "init" and the words of the kernel command line */
 	static char *words[MAXARG];

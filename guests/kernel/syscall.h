@@ -28,6 +28,12 @@
 #define SYS_sysinfo	21	/* struct sysinfo */
 #define NSYSCALL	22
 
+/* The virtual subnet and the network file protocol (net.c, nfs.c; docs/network.md). */
+#define SYS_netinfo	40	/* netinfo(sel): address, hosts, counters; -1 without a network */
+#define SYS_nfsd	41	/* nfsd(nclients): serve the file system until nclients said bye */
+#define SYS_nfsmount	42	/* nfsmount(host, path): path and below come from host */
+#define SYS_nfsbye	43	/* nfsbye(host): tell host's nfsd this client is done */
+
 #ifndef __ASSEMBLER__
 /* sysinfo(): what user programs may know about the machine */
 struct sysinfo {

@@ -56,6 +56,8 @@ int sys_read(void)
 		setkilled(myproc(), "bad buffer in read", argaddr(1));
 		return -1;
 	}
+	if (f->type == FD_NFS)
+		return nfs_read(f, argaddr(1), argint(2));
 	return fileread(f, argaddr(1), argint(2));
 }
 
@@ -87,7 +89,7 @@ int sys_fstat(void)
 	struct file *f = argfd(0, 0);
 	if (!f)
 		return -1;
-	if (filestat(f, argaddr(1)) < 0) {
+	if ((f->type == FD_NFS ? nfs_stat(f, argaddr(1)) : filestat(f, argaddr(1))) < 0) {
 		setkilled(myproc(), "bad stat pointer", argaddr(1));
 		return -1;
 	}
@@ -205,6 +207,17 @@ int sys_open(void)
 	if (argstr(0, path, sizeof path) < 0)
 		return -1;
 	int omode = argint(1);
+	if (nfs_mounted(path)) {	/* a remote file (nfs.c) */
+		struct file *f = filealloc();
+		int fd = f ? fdalloc(f) : -1;
+		if (fd >= 0 && nfs_open(f, path, omode) == 0)
+			return fd;
+		if (fd >= 0)
+			myproc()->ofile[fd] = 0;
+		if (f)
+			fileclose(f);
+		return -1;
+	}
 	struct inode *ip;
 	if (omode & O_CREATE) {
 		ip = create(path, T_FILE);

@@ -13,6 +13,7 @@
 #include "trap.h"
 #include "proc.h"
 #include "syscall.h"
+#include "net.h"
 #include "defs.h"
 
 static const char *excname[32] = {
@@ -55,6 +56,8 @@ static int devintr(struct trapframe *tf)
 	}
 	if (pending & CA_IP(VIRTIO0_IRQ))
 		virtio_disk_intr();
+	if (pending & CA_IP(NET_IRQ))
+		net_intr();
 	if (pending & CA_IP(IPI_IRQ))
 		machine_ipi_ack();	/* a kick: the scheduler looks for work on the way out */
 	return timer;
