@@ -108,6 +108,8 @@ export class Subnet {
   readonly shared = new Set<number>();
   /** Private copies made when a shared page was written (statistics). */
   cowCopies = 0;
+  /** Remap page-aligned pages (Disco); false copies every data part (for comparisons). */
+  remap = true;
 
   constructor(private readonly m: Monitor, readonly pairQueue = NET_PAIR_QUEUE, readonly senderInflight = NET_SENDER_INFLIGHT) {}
 
@@ -177,7 +179,7 @@ export class Subnet {
     if (q.length >= this.pairQueue || n.inflight >= this.senderInflight) { n.dropped++; return [NET_EAGAIN, 0]; }
     const msg: Message = { src: vm.id, serial: ++this.serial, hdr: vm.copyOut(hg, hl, p.node), data: null, page: -1 };
     let copied = hl;
-    if (dl === PAGE_BYTES && (dg & (PAGE_BYTES - 1)) === 0) {
+    if (this.remap && dl === PAGE_BYTES && (dg & (PAGE_BYTES - 1)) === 0) {
       // By reference: the page becomes read-only for the sender and held by the message.
       const gpn = dg >>> PAGE_SHIFT;
       const mp = vm.page(gpn, p.node);

@@ -140,6 +140,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       sliceCycles: mon.slice,
       vms: mon.vms.map((vm) => mon.vmStats(vm)),
       monitor: monitorStats(mon),
+      net: netStats(mon),
       cpus: s.cpus,
       nodes: s.nodes,
     }, null, 2);
@@ -167,6 +168,11 @@ function monitorStats(mon: Monitor): Record<string, unknown> {
     monitorPages: mon.alloc.monitorPages,
     freePagesByNode: Array.from({ length: mon.alloc.nodes }, (_, n) => mon.alloc.freePages(n)),
   };
+}
+
+/** The virtual subnet (net.ts): per VM interface counters, private copies of shared pages. */
+function netStats(mon: Monitor): Record<string, unknown> {
+  return { vms: mon.vms.map((vm) => ({ name: vm.name, ...mon.net.stats(vm) })), cowCopies: mon.net.cowCopies, inflightPages: mon.net.inflightPages() };
 }
 
 export type { VmStats };

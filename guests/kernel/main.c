@@ -9,7 +9,6 @@
 #include "spinlock.h"
 #include "trap.h"
 #include "proc.h"
-#include "net.h"
 #include "defs.h"
 
 extern char __kernel_end[];
