@@ -124,7 +124,8 @@ static void unknown_calls(void)
 	printf("# unknown and unsupported\n");
 	checkx(hcall(0x1234, 1, 2, 3, 4).v0, (u32)ENOSYS, "unknown function: ENOSYS");
 	checkx(hcall(0xffff, 0, 0, 0, 0).v0, (u32)ENOSYS, "function 0xffff: ENOSYS");
-	checkx(hcall(HC_NET_SEND, 0, 0, 0, 0).v0, (u32)ENOSYS, "network: ENOSYS (not yet)");
+	checkx(hcall(HC_NET_SEND, 0, 0xfffffff0u, 0, 0).v0, (u32)EFAULT, "net_send, descriptor outside the VM: EFAULT");
+	checkx(hcall(20, 0, 0, 0, 0).v0, (u32)ENOSYS, "reserved network function 20: ENOSYS");
 	/* a kernel-mode syscall outside the monitor-call range is the guest's own Sys exception */
 	vt_action = ACT_SKIP;
 	u32 n = vt_last.count;
