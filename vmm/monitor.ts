@@ -841,6 +841,7 @@ export class Monitor implements TrapHandler {
           const mp = bus.ramOffset(((lo >>> 6) & 0xffffff) * 4096) / 4096;
           const who = owner.get(mp);
           if (mp !== v.privPage && (who === undefined || !ownedBy(who, v.vm.name))) bad.push(`CPU ${p.id} TLB entry ${i} maps machine page ${mp} (${who ?? 'not a guest page'}) for ${v.vm.name}`);
+          if ((lo & 4) !== 0 && sharedRo.has(mp)) bad.push(`CPU ${p.id} TLB entry ${i} maps read-only machine page ${mp} (${who}) writable`);
         }
       }
     }

@@ -259,4 +259,77 @@ describe('virtual subnet', () => {
     expect(recv(mon, b, 0x9000)).toMatchObject({ rc: 0, hdr: 'ok', flags: NET_RX_REMAPPED });
     expect(recv(mon, b, 0x9000).rc).toBe(NET_EAGAIN);
   });
+
+  it('guest stores break the sharing end to end (the Mod fault path), and each side keeps its data', () => {
+    // vm0 fills its page 0x20000 with 0x11111111, sends it to vm1 by reference, then stores
+    // 0x22222222 into it (a private copy) and exits with word 0 of its page's low byte.
+    // vm1 receives into 0x30000 (remapped), stores 0x33 into word 1 and exits with the sum of
+    // the low bytes of words 0, 1 and 2 (the sender's original, its own store, the original).
+    const sender = `
+      li t0, 0xc0020000
+      li t1, 0x11111111
+      li t2, 1024
+    fill:
+      sw t1, 0(t0)
+      addiu t2, t2, -1
+      bne t2, zero, fill
+      addiu t0, t0, 4
+      li t0, 0xc0001000
+      li t1, 0x1200
+      sw t1, 0(t0)
+      sw zero, 4(t0)
+      li t1, 0x20000
+      sw t1, 8(t0)
+      li t1, 4096
+      sw t1, 12(t0)
+      li a0, 1
+      li a1, 0x1000
+      ${HC(17)}
+      bne v0, zero, out
+      move a0, v0
+      li t0, 0xc0020000
+      li t1, 0x22222222
+      sw t1, 0(t0)
+      lw a0, 0(t0)
+      andi a0, a0, 0xff
+    out:
+      ${HC(4)}
+    `;
+    const receiver = `
+      li t0, 0xc0001100
+      li t1, 0x1400
+      sw t1, 0(t0)
+      li t1, 64
+      sw t1, 4(t0)
+      li t1, 0x30000
+      sw t1, 8(t0)
+      li t1, 4096
+      sw t1, 12(t0)
+    again:
+      li a0, 0x1100
+      ${HC(18)}
+      bne v0, zero, again
+      nop
+      li t0, 0xc0030000
+      li t1, 0x33
+      sw t1, 4(t0)
+      lw t2, 0(t0)
+      lw t3, 4(t0)
+      lw t4, 8(t0)
+      andi a0, t2, 0xff
+      addu a0, a0, t3
+      andi t4, t4, 0xff
+      addu a0, a0, t4
+      ${HC(4)}
+    `;
+    const mon = new Monitor({ cpusPerNode: 2, memBytes: 64 << 20, console: () => {} });
+    const vms = [sender, receiver].map((s, i) => mon.createVm({ memBytes: 4 << 20, image: image(s), imageName: `t${i}`, maxInstructions: 2_000_000 }));
+    let checked = 0;
+    mon.run({ onRound: () => { if (++checked % 10 === 0) expect(mon.checkInvariants()).toEqual([]); } });
+    expect(mon.internalErrors).toEqual([]);
+    expect(vms[0].stopMessage).toMatch(/exit code 34$/); // 0x22: its own copy
+    expect(vms[1].stopMessage).toMatch(/exit code 85$/); // 0x11 + 0x33 + 0x11: the original, then its own store
+    expect(mon.net.stats(vms[1]).pagesRemapped).toBe(1);
+    expect(vms[0].counters.traps[1]).toBeGreaterThan(0); // Mod: the stores to the read-only page
+  });
 });
