@@ -64,7 +64,7 @@ void net_init(void)
 	myaddr = a;
 	nhosts = n;
 	present = 1;
-	printf("net: address %u of %u on the virtual subnet\n", myaddr, nhosts);
+	printf("net: address %u of %u on the monitor's virtual subnet\n", myaddr, nhosts);
 }
 
 int net_present(void)
