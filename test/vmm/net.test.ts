@@ -332,4 +332,87 @@ describe('virtual subnet', () => {
     expect(mon.net.stats(vms[1]).pagesRemapped).toBe(1);
     expect(vms[0].counters.traps[1]).toBeGreaterThan(0); // Mod: the stores to the read-only page
   });
+
+  it('a guest flooding the net gets EAGAIN; the VM it floods still gets another VM\'s message', () => {
+    // vm0 sends 3000 page-sized messages to vm1 as fast as it can and exits with the number
+    // of EAGAIN refusals / 16; vm2 sends one message to vm1; vm1 receives until it has vm2's,
+    // then exits with the number of messages it took.
+    const desc = (hdrLen: number, data: number, len: number): string => `
+      li t0, 0xc0001000
+      li t1, 0x1200
+      sw t1, 0(t0)
+      li t1, ${hdrLen}
+      sw t1, 4(t0)
+      li t1, ${data}
+      sw t1, 8(t0)
+      li t1, ${len}
+      sw t1, 12(t0)`;
+    const flooder = `${desc(4, 0x20000, 4096)}
+      li s0, 3000
+      li s1, 0
+      li s2, -11
+    loop:
+      li a0, 1
+      li a1, 0x1000
+      ${HC(17)}
+      bne v0, s2, next
+      nop
+      addiu s1, s1, 1
+    next:
+      addiu s0, s0, -1
+      bne s0, zero, loop
+      nop
+      srl a0, s1, 4
+      ${HC(4)}
+    `;
+    const other = `${desc(4, 0, 0)}
+      li a0, 1
+      li a1, 0x1000
+      ${HC(17)}
+      move a0, v0
+      ${HC(4)}
+    `;
+    const victim = `
+      li t0, 0xc0001100
+      li t1, 0x1400
+      sw t1, 0(t0)
+      li t1, 64
+      sw t1, 4(t0)
+      li t1, 0x30000
+      sw t1, 8(t0)
+      li t1, 4096
+      sw t1, 12(t0)
+      li s0, 0
+    again:
+      li a0, 0x1100
+      ${HC(18)}
+      bne v0, zero, again
+      nop
+      addiu s0, s0, 1
+      li t0, 0xc0001100
+      lw t1, 16(t0)
+      li t2, 2
+      bne t1, t2, again
+      nop
+      move a0, s0
+      ${HC(4)}
+    `;
+    const mon = new Monitor({ cpusPerNode: 3, memBytes: 64 << 20, console: () => {} });
+    const vms = [flooder, victim, other].map((s, i) => mon.createVm({ memBytes: 4 << 20, image: image(s), imageName: `t${i}`, maxInstructions: 5_000_000 }));
+    let maxHeld = 0, rounds = 0;
+    mon.run({ onRound: () => { maxHeld = Math.max(maxHeld, mon.net.inflightPages()); if (++rounds % 20 === 0) expect(mon.checkInvariants()).toEqual([]); } });
+    expect(mon.internalErrors).toEqual([]);
+    for (const vm of vms) expect(vm.stopKind).toBe('halt');
+    const f = mon.net.stats(vms[0]), r = mon.net.stats(vms[1]);
+    // Refused while vm1 ran (EAGAIN), unreachable once it had halted (EHOSTUNREACH).
+    expect(f.sent + f.dropped + f.errors).toBe(3000);
+    expect(f.dropped).toBeGreaterThan(16);
+    expect(f.errors).toBeGreaterThan(0);
+    expect(vms[0].exitCode).toBe(f.dropped >> 4);
+    expect(vms[2].exitCode).toBe(0); // vm2's one message was accepted
+    // vm1 got vm2's message within the first turns of the round robin, not after the flood.
+    expect(vms[1].exitCode).toBeLessThanOrEqual(2 * 16 + 2);
+    expect(r.maxQueued).toBeLessThanOrEqual(16 + 1);
+    expect(maxHeld).toBeLessThanOrEqual(16);
+  });
 });
