@@ -83,6 +83,8 @@ interface RunCliOptions extends MachineCliOptions {
   vmMem?: number;
   consoleDir?: string;
   slice?: number;
+  /** The virtual subnet copies page-aligned pages instead of remapping them (vmm/net.ts). */
+  netCopy?: boolean;
   linux?: boolean;
   initrd?: string;
 }
@@ -192,14 +194,15 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   const sink = new ConsoleSink(process.stdout);
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
-  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined)) {
-    throw new CliError('--vcpus, --vm-mem, --console-dir and --slice need --vms');
+  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined || opts.netCopy !== undefined)) {
+    throw new CliError('--vcpus, --vm-mem, --console-dir, --slice and --net-copy need --vms');
   }
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
     return runVms(image, bytes, cfg, disk, {
       vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
       maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
+      netCopy: opts.netCopy,
     });
   }
   const m = new Machine({ ...cfg, out: sink.put, disk });
@@ -298,6 +301,7 @@ export function buildProgram(): Command {
     .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
     .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
     .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))
+    .option('--net-copy', 'with --vms: the virtual subnet copies page-aligned pages instead of remapping them (docs/network.md)')
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
     .addHelpText('after', `

@@ -27,6 +27,8 @@ export interface VmsRunOptions {
   cmdline: string;
   stats?: string | boolean;
   progress?: boolean;
+  /** The virtual subnet copies page-aligned pages instead of remapping them (net.ts). */
+  netCopy?: boolean;
 }
 
 /** Per-VM console: line-buffered, each line prefixed with the VM's name (coloured on a TTY). */
@@ -103,6 +105,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       }
     },
   });
+  if (opts.netCopy === true) mon.net.remap = false;
   for (let i = 0; i < opts.vms; i++) {
     mon.createVm({
       name: names[i], memBytes: vmMem, vcpus: opts.vcpus, image: bytes, imageName: image, cmdline: opts.cmdline,
