@@ -39,6 +39,7 @@ import { Vm, VmFault, WINDOW_BASE, windowAlias, type StopKind, type VmConfig } f
 import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './mmu.ts';
 import { hypercall, isHypercall } from './hypercall.ts';
 import type { MonitorObserver } from './events.ts';
+import { NumaManager } from './numa-policy.ts';
 
 /** The monitor's idle loop lives in machine page 0, run in kernel mode through kseg0. */
 export const IDLE_PC = 0x80000000 | 0;
@@ -97,6 +98,8 @@ export class Monitor implements TrapHandler {
   readonly internalErrors: string[] = [];
   /** Traces and experiments attach here (events.ts); null costs nothing. */
   observer: MonitorObserver | null = null;
+  /** NUMA placement, migration and replication (numa-policy.ts); null until a VM asks for it. */
+  numa: NumaManager | null = null;
 
   constructor(opts: MonitorOptions) {
     this.machine = new Machine({ ...opts, out: () => {} });
@@ -142,6 +145,7 @@ export class Monitor implements TrapHandler {
     }
     this.vms.push(vm);
     this.live++;
+    if (cfg.numa !== undefined) NumaManager.configure(this, vm, cfg.numa);
     try {
       vm.load(cfg.image, cfg.imageName, cfg.cmdline ?? '', this.pcpus[vm.vcpus[0].home].node);
     } catch (e) {
@@ -197,6 +201,7 @@ export class Monitor implements TrapHandler {
         if (this.live === 0) break;
       }
       this.checkLimits();
+      if (this.numa !== null) this.numa.service(); // NUMA: hot pages move between rounds
       if (opts.onRound) opts.onRound();
       if (opts.onProgress && m.instructions() >= nextProgress) {
         opts.onProgress(m.instructions(), m.cpu.cycles);
@@ -270,7 +275,7 @@ export class Monitor implements TrapHandler {
   /** Allocate, zero and map guest page `gpn` of `vm` (Vm.page calls this on first touch). */
   allocGuestPage(vm: Vm, gpn: number, node: number): number {
     if (vm.account.held >= vm.account.limitPages) throw new VmFault(`exceeds its memory limit of ${vm.account.limitPages} pages`, 'memory');
-    const mp = this.alloc.alloc(node);
+    const mp = this.alloc.alloc(this.numa === null ? node : this.numa.place(vm, node));
     if (mp < 0) throw new VmFault(`the machine has no free memory for guest page ${gpn} (${vm.account.held} pages held)`, 'memory');
     this.machine.bus.ram32.fill(0, mp * 1024, mp * 1024 + 1024);
     vm.pmap.set(gpn, mp);
@@ -287,6 +292,7 @@ export class Monitor implements TrapHandler {
 
   /** Shoot down every translation of guest page `gpn`, then free its machine page. */
   private freeGuestPage(vm: Vm, gpn: number, initiator: number): { entries: number; remoteCpus: number } {
+    if (this.numa !== null) this.numa.forget(vm, gpn); // NUMA: replicas go first
     const mp = vm.pmap.mpage[gpn];
     const r = this.memmap.shootdown(mp, initiator);
     vm.pmap.clear(gpn);
@@ -308,7 +314,10 @@ export class Monitor implements TrapHandler {
    * A guest write reached a page the pmap maps read-only (copy-on-write, replicas: the NUMA
    * and disk-sharing work). Nothing creates such pages yet.
    */
-  writeFault(_p: PCpu, _v: VCpu, gpn: number): void {
+  writeFault(p: PCpu, v: VCpu, gpn: number): void {
+    // NUMA replicas: collapse to one writable copy (IVY's one writer or many readers).
+    if (this.numa !== null && this.numa.writeFault(p, v, gpn)) return;
+    // Copy-on-write pages: their own handler goes here.
     throw new VmFault(`write to read-only guest page ${gpn}: copy-on-write is not implemented yet`);
   }
 
@@ -790,6 +799,16 @@ export class Monitor implements TrapHandler {
         owner.set(mp, who);
         if (!this.memmap.owners(mp).some((o) => o.vm === vm.id && o.gpn === g)) bad.push(`memmap does not know ${who} -> ${mp}`);
         if (this.alloc.useOf(mp) !== 'vm') bad.push(`machine page ${mp} of ${who} is not allocated to a VM`);
+      }
+    }
+    if (this.numa !== null) {
+      // NUMA replicas: extra read-only copies of a guest page, owned by it in the memmap.
+      for (const [mp, vm, g] of this.numa.mover.replicaOwners()) {
+        const who = `${vm.name}:${g}`;
+        if (owner.has(mp)) bad.push(`machine page ${mp} backs ${owner.get(mp)} and replica ${who}`);
+        owner.set(mp, who);
+        if (!this.memmap.owners(mp).some((o) => o.vm === vm.id && o.gpn === g)) bad.push(`memmap does not know replica ${who} -> ${mp}`);
+        if (this.alloc.useOf(mp) !== 'vm') bad.push(`replica ${mp} of ${who} is not allocated to a VM`);
       }
     }
     for (const v of this.vcpus) {

@@ -13,6 +13,7 @@ import { Pmap, PMAP_NONE } from './pmap.ts';
 import { VmDevices } from './devices.ts';
 import type { Monitor } from './monitor.ts';
 import type { VCpu } from './vcpu.ts';
+import type { NumaOptions } from './numa-policy.ts';
 
 /** Guest kernels run in ksseg at WINDOW_BASE + guest physical (DESIGN.md 3). */
 export const WINDOW_BASE = 0xc0000000 | 0;
@@ -53,6 +54,8 @@ export interface VmConfig {
   disk?: Uint8Array;
   /** Stop the VM after this many instructions (all its VCPUs). */
   maxInstructions?: number;
+  /** NUMA placement and dynamic policy (numa-policy.ts, docs/numa.md); default: first touch. */
+  numa?: NumaOptions;
 }
 
 /** Counters per VM (monitor statistics; see Monitor.vmStats for the JSON shape). */
@@ -178,6 +181,7 @@ export class Vm {
     while (done < data.length) {
       const a = gpa + done;
       const n = Math.min(data.length - done, PAGE_BYTES - (a & (PAGE_BYTES - 1)));
+      this.monitor.numa?.beforeMonitorWrite(this, a >>> PAGE_SHIFT); // replicas collapse first
       ram.set(data.subarray(done, done + n), this.ramOffset(a, node));
       done += n;
     }
