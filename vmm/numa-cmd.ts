@@ -26,8 +26,8 @@ export type NumaWorkload = (typeof NUMA_WORKLOADS)[number];
 
 /** Guest command lines per workload and size (guests/numa/numa.c documents the arguments). */
 export const WORKLOAD_ARGS: Readonly<Record<NumaWorkload, Readonly<Record<'tiny' | 'small' | 'full', string>>>> = {
-  raytrace: { tiny: 'raytrace 256 16 1500', small: 'raytrace 1024 32 6000', full: 'raytrace 1024 64 24000' },
-  engineering: { tiny: 'eng 64 128 2 1500', small: 'eng 512 512 3 6000', full: 'eng 512 512 4 24000' },
+  raytrace: { tiny: 'raytrace 256 16 1500', small: 'raytrace 1024 32 6000', full: 'raytrace 1024 64 48000' },
+  engineering: { tiny: 'eng 64 128 2 1500', small: 'eng 512 512 3 6000', full: 'eng 512 512 3 48000' },
 };
 
 export interface NumaExperiment {
@@ -64,8 +64,8 @@ export const EXPERIMENT_DEFAULTS = {
   localNs: 300,
   remoteNs: 900,
   clockMHz: 200,
-  hotThreshold: 64,
-  sharingThreshold: 16,
+  hotThreshold: 40,
+  sharingThreshold: 10,
   resetInterval: 10_000_000,
   maxMoves: NUMA_DEFAULTS.maxMoves,
   freezeCycles: NUMA_DEFAULTS.freezeCycles,

@@ -11,7 +11,8 @@
 //   - other nodes use it too, and it is not being written         -> replicate it there
 //     (read-shared; "written" = a dirty line of it in some cache, or a collapse within
 //     freezeCycles)
-//   - otherwise (write-shared)                                    -> it stays
+//   - otherwise (write-shared)                                    -> it stays, and its
+//     counters restart, so the next notice sees only the nodes that use it from now on
 //
 // Every counter is reset every resetInterval cycles (and a page's when it moves), so the policy
 // follows changes in who uses what. Placement at first touch is placement.ts. docs/numa.md
@@ -248,9 +249,13 @@ export class NumaManager {
     } else if (sharers === 0) {
       if (!prm.migrate) return;
       r = this.mover.migrate(vm, gpn, node, p);
+    } else if (!prm.replicate || (st?.frozenUntil ?? 0) > p.cpu.now() || this.dirty(master)) {
+      // Shared and written (or no replication): it stays. Its counters restart so that the
+      // next notice judges who uses it from now on: a process that moved away stops counting.
+      c.writeShared++;
+      for (const cp of copies) mem.resetMisses(cp);
+      return;
     } else {
-      if (!prm.replicate) { c.writeShared++; return; }
-      if ((st?.frozenUntil ?? 0) > p.cpu.now() || this.dirty(master)) { c.writeShared++; return; }
       r = this.mover.replicate(vm, gpn, node, p);
     }
     if (r === null) { c.noMemory++; return; }

@@ -13,6 +13,11 @@
  *       CODE_KB table every process reads (shared code); PHASES phases of STEPS steps, and
  *       between phases every process moves to the next CPU (as IRIX moves processes), so its
  *       private pages must follow it. A barrier word and the result slots are write-shared.
+ *   "ivy PAGES ROUNDS READS"
+ *       coherence check (test/numa-policy.test.ts): in every round all CPUs read PAGES pages
+ *       READS times (so they become hot and read-shared: the monitor replicates them), then
+ *       one CPU (round mod CPUs) rewrites them while the others keep reading the old values,
+ *       then everyone checks it sees the new values. A stale replica anywhere is an error.
  *
  * Each CPU's checksum and the final total are printed: they are the same on the bare machine,
  * under every placement and migration policy, and on the uniform machine, which is how tests
@@ -102,6 +107,34 @@ static u32 raytrace(u32 me)
 	return sum;
 }
 
+static u32 ivy(u32 me)
+{
+	u32 words = a1 * 1024, rounds = a2, reads = a3, sense = 0, errors = 0, sum = 0;
+	u32 *area = data[0];
+	for (u32 r = 0; r < rounds; r++) {
+		for (u32 k = 0; k < reads; k++)
+			for (u32 i = 0; i < words; i += 8) {
+				u32 v = ((volatile u32 *)area)[i];
+				if (v != r * 0x10000u + i)
+					errors++;
+				sum += v;
+			}
+		barrier(&sense);
+		if (me == r % ncpu)
+			for (u32 i = 0; i < words; i++)
+				area[i] = (r + 1) * 0x10000u + i;
+		else
+			for (u32 i = 0; i < words; i += 8)
+				sum += ((volatile u32 *)area)[i];	/* racing the writer: either value */
+		barrier(&sense);
+	}
+	for (u32 i = 0; i < words; i++)
+		if (area[i] != rounds * 0x10000u + i)
+			errors++;
+	result[me][2] = errors;
+	return sum - errors;
+}
+
 static u32 eng(u32 me)
 {
 	u32 phases = a3, steps = a4, sum = 0, sense = 0;
@@ -126,7 +159,7 @@ static volatile u32 ready;
 
 static void work(u32 me)
 {
-	u32 sum = mode == 0 ? raytrace(me) : eng(me);
+	u32 sum = mode == 0 ? raytrace(me) : mode == 1 ? eng(me) : ivy(me);
 	result[me][0] = sum;
 	result[me][1] = 1;
 }
@@ -157,8 +190,10 @@ int main(u32 argc, u32 argv)
 		mode = 0;
 	else if (cmd[0] == 'e')
 		mode = 1;
+	else if (cmd[0] == 'i')
+		mode = 2;
 	else {
-		printf("numa: usage: raytrace SCENE_KB TILE_KB RAYS | eng DATA_KB CODE_KB PHASES STEPS\n");
+		printf("numa: usage: raytrace SCENE_KB TILE_KB RAYS | eng DATA_KB CODE_KB PHASES STEPS | ivy PAGES ROUNDS READS\n");
 		return 2;
 	}
 	while (*cmd && *cmd != ' ')
@@ -168,14 +203,19 @@ int main(u32 argc, u32 argv)
 	a3 = parse(&cmd);
 	a4 = parse(&cmd);
 	heap = (u32 *)(((u32)__image_end + 4095) & ~4095u);
-	u32 need = mode == 0 ? a1 + a2 * ncpu : a2 + a1 * ncpu;
+	u32 need = mode == 0 ? a1 + a2 * ncpu : mode == 1 ? a2 + a1 * ncpu : a1 * 4;
 	if (a1 == 0 || a2 == 0 || a3 == 0 || (mode == 1 && a4 == 0) ||
 	    W2P(heap) + need * 1024 > vt_memsize) {
 		printf("numa: bad sizes or not enough memory (%u KiB needed)\n", need);
 		return 2;
 	}
 	u32 *p = heap;
-	if (mode == 0) {
+	if (mode == 2) {
+		data[0] = p;
+		data_words = a1 * 1024;
+		for (u32 i = 0; i < data_words; i++)
+			p[i] = i;
+	} else if (mode == 0) {
 		scene_words = pow2_floor(a1 * 256);
 		scene = p;
 		p += a1 * 256;
@@ -187,7 +227,7 @@ int main(u32 argc, u32 argv)
 		code = p;
 		p += a2 * 256;
 	}
-	for (u32 c = 0; c < ncpu; c++) {
+	for (u32 c = 0; c < ncpu && mode != 2; c++) {
 		data[c] = p;
 		p += mode == 0 ? a2 * 256 : a1 * 256;
 	}
@@ -198,10 +238,10 @@ int main(u32 argc, u32 argv)
 	else
 		for (u32 i = 0; i < code_words; i++)
 			code[i] = mix(i + 0x9e37);
-	for (u32 c = 0; c < ncpu; c++)
+	for (u32 c = 0; c < ncpu && mode != 2; c++)
 		for (u32 i = 0; i < data_words; i += LINE / 4)
 			data[c][i] = mode == 0 ? 0 : c + i;
-	printf("numa: %s on %u CPUs\n", mode == 0 ? "raytrace" : "eng", ncpu);
+	printf("numa: %s on %u CPUs\n", mode == 0 ? "raytrace" : mode == 1 ? "eng" : "ivy", ncpu);
 	for (u32 c = 1; c < ncpu; c++) {
 		NC(NC_START_PC) = (u32)_secondary;
 		NC(NC_START_SP) = (u32)&stacks[c][STACK_WORDS];
@@ -213,12 +253,15 @@ int main(u32 argc, u32 argv)
 	for (u32 c = 0; c < ncpu; c++)
 		while (result[c][1] == 0)
 			;
-	u32 total = 0;
+	u32 total = 0, errors = 0;
 	for (u32 c = 0; c < ncpu; c++) {
 		total += result[c][0];
-		for (u32 i = 0; i < data_words; i++)
+		errors += result[c][2];
+		for (u32 i = 0; i < data_words && (mode != 2 || c == 0); i++)
 			total += data[c][i] * (i | 1);
 	}
+	if (mode == 2)
+		printf("numa: ivy %u stale reads\n", errors);
 	printf("numa: checksum %08x\n", total);
 	return 0;
 }
