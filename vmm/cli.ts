@@ -9,6 +9,7 @@ import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
+import { numaCommand } from './numa-cmd.ts';
 import { ConsoleSink } from './console.ts';
 import { runVms } from './run.ts';
 import { bootLinux } from '../cpu/linux.ts';
@@ -329,6 +330,7 @@ Examples:
     progressLine,
     stopStatus,
   }));
+  program.addCommand(numaCommand()); // docs/numa.md
   return program;
 }
 

@@ -15,7 +15,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_TIMING, type TimingConfig } from '../cpu/config.ts';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_TIMING, parseSizeText, type TimingConfig } from '../cpu/config.ts';
 import { Monitor } from './monitor.ts';
 import { NUMA_DEFAULTS, type NumaOptions } from './numa-policy.ts';
 
@@ -289,4 +290,107 @@ export function formatSvg(reps: NumaReport[]): string {
 
 export function writeSvg(file: string, reps: NumaReport[]): void {
   writeFileSync(file, formatSvg(reps));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line (vmm/cli.ts registers it).
+
+interface NumaCliOptions {
+  workload: string;
+  nodes: number;
+  cpusPerNode: number;
+  policies: string;
+  size: string;
+  args?: string;
+  l2: number;
+  localNs: number;
+  remoteNs: number;
+  hot: number;
+  sharing: number;
+  resetInterval: number;
+  maxMoves: number;
+  freeze: number;
+  memPerNode: number;
+  vmMem: number;
+  csv?: boolean;
+  json?: boolean;
+  svg?: string;
+  progress?: boolean;
+}
+
+function intArg(name: string, lo: number, hi: number) {
+  return (text: string): number => {
+    const v = Number(text.replace(/_/g, ''));
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi}`);
+    return v;
+  };
+}
+
+function sizeArg(name: string) {
+  return (text: string): number => {
+    const n = parseSizeText(text);
+    if (n === null || n <= 0 || n % 4096 !== 0) throw new InvalidArgumentError(`${name}: "${text}" is not a size in whole 4 KiB pages (examples: 256K, 16M)`);
+    return n;
+  };
+}
+
+/** Parse the --policies list; throws a one-line RangeError. */
+export function parsePolicies(text: string): NumaPolicy[] {
+  const out: NumaPolicy[] = [];
+  for (const p of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(NUMA_POLICIES as readonly string[]).includes(p)) throw new RangeError(`unknown policy '${p}' (expected ${NUMA_POLICIES.join(', ')})`);
+    if (!out.includes(p as NumaPolicy)) out.push(p as NumaPolicy);
+  }
+  if (out.length === 0) throw new RangeError('--policies names no policy');
+  return out;
+}
+
+export function numaCommand(): Command {
+  return new Command('numa')
+    .description('the NUMA experiment (Disco section 5.5): a workload in one VM with a VCPU on every CPU, once per placement/migration policy')
+    .option('--workload <name>', `workload: ${NUMA_WORKLOADS.join(', ')}`, 'raytrace')
+    .option('--nodes <n>', 'NUMA nodes (default 8)', intArg('--nodes', 1, 32), 8)
+    .option('--cpus-per-node <n>', 'CPUs per node (default 1; at most 32 CPUs in all)', intArg('--cpus-per-node', 1, 32), 1)
+    .option('--policies <list>', `comma-separated, from ${NUMA_POLICIES.join(', ')}`, NUMA_POLICIES.join(','))
+    .option('--size <s>', 'workload size: tiny, small or full (the published figures)', 'full')
+    .option('--args <text>', 'guest arguments instead of --size (guests/numa/numa.c)')
+    .option('--l2 <size>', 'L2 cache per CPU (default 256K, as in the paper\'s raytrace)', sizeArg('--l2'), EXPERIMENT_DEFAULTS.l2Bytes)
+    .option('--local-ns <n>', 'latency of a local miss (default 300)', intArg('--local-ns', 0, 1_000_000), EXPERIMENT_DEFAULTS.localNs)
+    .option('--remote-ns <n>', 'latency of a remote miss (default 900)', intArg('--remote-ns', 0, 1_000_000), EXPERIMENT_DEFAULTS.remoteNs)
+    .option('--hot <n>', `misses of one node on one page that make it hot (default ${EXPERIMENT_DEFAULTS.hotThreshold})`, intArg('--hot', 1, 1 << 30), EXPERIMENT_DEFAULTS.hotThreshold)
+    .option('--sharing <n>', `misses of another node that make a page shared (default ${EXPERIMENT_DEFAULTS.sharingThreshold})`, intArg('--sharing', 1, 1 << 30), EXPERIMENT_DEFAULTS.sharingThreshold)
+    .option('--reset-interval <cycles>', `cycles between counter resets (default ${EXPERIMENT_DEFAULTS.resetInterval})`, intArg('--reset-interval', 1000, 2 ** 40), EXPERIMENT_DEFAULTS.resetInterval)
+    .option('--max-moves <n>', `moves of one page at most (default ${EXPERIMENT_DEFAULTS.maxMoves})`, intArg('--max-moves', 0, 1 << 30), EXPERIMENT_DEFAULTS.maxMoves)
+    .option('--freeze <cycles>', `no replication of a page this long after a write collapsed it (default ${EXPERIMENT_DEFAULTS.freezeCycles})`, intArg('--freeze', 0, 2 ** 40), EXPERIMENT_DEFAULTS.freezeCycles)
+    .option('--mem-per-node <size>', 'machine memory per node (default 16M)', sizeArg('--mem-per-node'), EXPERIMENT_DEFAULTS.memPerNode)
+    .option('--vm-mem <size>', 'memory of the VM (default 48M)', sizeArg('--vm-mem'), EXPERIMENT_DEFAULTS.vmMem)
+    .option('--csv', 'print CSV instead of the table')
+    .option('--json', 'print JSON instead of the table')
+    .option('--svg <file>', 'also write a bar chart like the paper\'s Figure 8')
+    .option('--progress', 'show a progress line on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never show the progress line')
+    .addHelpText('after', `
+Examples:
+  disco numa --workload raytrace --nodes 16
+  disco numa --workload engineering --nodes 8 --policies round-robin,migrate+replicate,ideal --svg eng.svg
+  disco numa --workload raytrace --size small --csv`)
+    .action((o: NumaCliOptions) => {
+      if (!(NUMA_WORKLOADS as readonly string[]).includes(o.workload)) throw new RangeError(`unknown workload '${o.workload}' (expected ${NUMA_WORKLOADS.join(', ')})`);
+      if (o.size !== 'tiny' && o.size !== 'small' && o.size !== 'full') throw new RangeError(`--size must be tiny, small or full, got '${o.size}'`);
+      if (o.nodes * o.cpusPerNode > 32) throw new RangeError(`at most 32 CPUs in all, got ${o.nodes} x ${o.cpusPerNode}`);
+      if (o.vmMem % 0x100000 !== 0 || o.vmMem > 0x10000000) throw new RangeError('--vm-mem must be whole MiB, at most 256M');
+      const policies = parsePolicies(o.policies);
+      const tty = o.progress ?? process.stderr.isTTY === true;
+      const t0 = performance.now();
+      const rep = runExperiment({
+        workload: o.workload as NumaWorkload, size: o.size, args: o.args, nodes: o.nodes, cpusPerNode: o.cpusPerNode, policies,
+        l2Bytes: o.l2, localNs: o.localNs, remoteNs: o.remoteNs, clockMHz: EXPERIMENT_DEFAULTS.clockMHz, hotThreshold: o.hot,
+        sharingThreshold: o.sharing, resetInterval: o.resetInterval, maxMoves: o.maxMoves, freezeCycles: o.freeze,
+        memPerNode: o.memPerNode, vmMem: o.vmMem,
+        onRun: tty ? (p, i, n) => process.stderr.write(`\r\x1b[Knuma: ${o.workload} on ${o.nodes * o.cpusPerNode} CPUs: ${p} (${i + 1}/${n}, ${((performance.now() - t0) / 1000).toFixed(0)} s)`) : undefined,
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      process.stdout.write((o.json ? formatJson([rep]) : o.csv ? formatCsv(rep) : formatTable(rep)) + '\n');
+      if (o.svg !== undefined) writeSvg(o.svg, [rep]);
+    });
 }

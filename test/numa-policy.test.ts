@@ -1,0 +1,128 @@
+// The monitor's NUMA memory management (docs/numa.md): placement at first touch, hot-page
+// migration, read-only replication with collapse on write (IVY's one writer or many readers),
+// the `disco numa` experiment. Small sizes; the published figures come from perf/numa.ts.
+
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Machine } from '../cpu/machine.ts';
+import { DEFAULT_TIMING } from '../cpu/config.ts';
+import { Monitor } from '../vmm/monitor.ts';
+import { parsePlacement } from '../vmm/placement.ts';
+import { numaParams } from '../vmm/numa-policy.ts';
+import {
+  EXPERIMENT_DEFAULTS, formatCsv, formatJson, formatSvg, formatTable, parsePolicies, runExperiment, runPolicy,
+  type NumaExperiment,
+} from '../vmm/numa-cmd.ts';
+
+const image = readFileSync(resolve(import.meta.dirname, '..', 'guests', 'numa', 'numa.elf'));
+
+function bareChecksum(nodes: number, args: string): string {
+  let out = '';
+  const m = new Machine({ nodes, cpusPerNode: 1, memPerNode: 4 << 20, out: (b) => { out += String.fromCharCode(b); } });
+  m.load(image, 'numa.elf', args);
+  const r = m.run({ maxInstructions: 1e9 });
+  expect(r.reason).toBe('halt');
+  return /checksum ([0-9a-f]+)/.exec(out)![1];
+}
+
+/** A small, quick experiment with thresholds low enough that pages move within it. */
+const small = (over: Partial<NumaExperiment>): NumaExperiment => ({
+  ...EXPERIMENT_DEFAULTS, workload: 'raytrace', size: 'tiny', nodes: 4, cpusPerNode: 1, policies: [], image,
+  hotThreshold: 8, sharingThreshold: 2, resetInterval: 200_000, freezeCycles: 0, maxMoves: 100,
+  memPerNode: 4 << 20, vmMem: 8 << 20, checkEvery: 25, ...over,
+});
+
+describe('replication keeps one writer or many readers (IVY)', () => {
+  it('readers on four nodes never see a stale replica while writers on each node in turn rewrite the pages', () => {
+    const r = runPolicy(small({ args: 'ivy 2 6 4' }), 'migrate+replicate');
+    expect(r.console).toContain('numa: ivy 0 stale reads');
+    // The pages really were replicated in the read phases and collapsed by the writes.
+    expect(r.row.replications).toBeGreaterThan(8);
+    expect(r.row.collapses).toBeGreaterThan(4);
+    expect(r.invariantErrors).toEqual([]);
+  });
+
+  it('replication alone (no migration) keeps them coherent too', () => {
+    const r = runPolicy(small({ args: 'ivy 1 4 3' }), 'replicate');
+    expect(r.console).toContain('numa: ivy 0 stale reads');
+    expect(r.row.collapses).toBeGreaterThan(0);
+    expect(r.row.migrations).toBe(0);
+    expect(r.invariantErrors).toEqual([]);
+  });
+});
+
+describe('migration and replication on the workloads', () => {
+  it('raytrace: every policy computes the bare checksum; migrate+replicate moves pages and raises local misses', () => {
+    const want = bareChecksum(4, 'raytrace 256 16 1500');
+    const e = small({ policies: ['round-robin', 'migrate', 'replicate', 'migrate+replicate', 'ideal'] });
+    const rep = runExperiment(e);
+    for (const row of rep.rows) expect(row.checksum, row.policy).toBe(want);
+    const by = Object.fromEntries(rep.rows.map((r) => [r.policy, r]));
+    expect(by['round-robin'].relative).toBe(100);
+    expect(by['migrate'].migrations).toBeGreaterThan(0);
+    expect(by['migrate'].replications).toBe(0);
+    expect(by['replicate'].replications).toBeGreaterThan(0);
+    expect(by['replicate'].migrations).toBe(0);
+    expect(by['migrate+replicate'].localFraction).toBeGreaterThan(by['round-robin'].localFraction + 0.2);
+    expect(by['ideal'].localFraction).toBe(1);
+    expect(by['ideal'].relative).toBeLessThan(100);
+    // Each move is charged: a page copy and more, in simulated microseconds at 200 MHz.
+    expect(by['migrate+replicate'].usPerReplication).toBeGreaterThan(9728 / DEFAULT_TIMING.clockMHz);
+  });
+
+  it('engineering: private pages follow their process, the checksum is the bare one, invariants hold', () => {
+    const want = bareChecksum(4, 'eng 64 128 2 1500');
+    const r = runPolicy(small({ workload: 'engineering' }), 'migrate+replicate');
+    expect(r.row.checksum).toBe(want);
+    expect(r.row.migrations).toBeGreaterThan(10);
+    expect(r.invariantErrors).toEqual([]);
+  });
+
+  it('runs are deterministic', () => {
+    const a = runPolicy(small({}), 'migrate+replicate').row;
+    const b = runPolicy(small({}), 'migrate+replicate').row;
+    expect({ ...a, hostSeconds: 0 }).toEqual({ ...b, hostSeconds: 0 });
+  });
+});
+
+describe('placement at first touch', () => {
+  const place = (placement: string): Int32Array => {
+    const mon = new Monitor({ nodes: 4, cpusPerNode: 1, memPerNode: 4 << 20, console: () => {} });
+    const vm = mon.createVm({ memBytes: 8 << 20, vcpus: 1, image, imageName: 'numa.elf', cmdline: 'raytrace 64 8 10', numa: { placement } });
+    for (let g = 600; g < 640; g++) vm.page(g, 1);
+    return vm.account.byNode;
+  };
+  it('round-robin spreads pages over the nodes, a fixed node takes them all, first-touch follows the toucher', () => {
+    const rr = place('round-robin');
+    expect(Math.max(...rr) - Math.min(...rr)).toBeLessThanOrEqual(1);
+    const fixed = place('node:2');
+    expect(fixed[2]).toBe(fixed.reduce((a, b) => a + b, 0));
+    const ft = place('first-touch');
+    expect(ft[1]).toBeGreaterThanOrEqual(40); // the 40 pages touched "from node 1"
+  });
+  it('bad names and parameters give one-line errors', () => {
+    expect(() => parsePlacement('nearest', 4)).toThrow(/unknown placement 'nearest'/);
+    expect(() => parsePlacement('node:9', 4)).toThrow(/nodes 0 to 3/);
+    expect(() => numaParams({ maxMoves: -1 }, 4)).toThrow(/move cap/);
+    expect(() => parsePolicies('migrate,fast')).toThrow(/unknown policy 'fast'/);
+    const mon = new Monitor({ nodes: 2, cpusPerNode: 1, memPerNode: 4 << 20, console: () => {} });
+    expect(() => mon.createVm({ memBytes: 4 << 20, image, imageName: 'numa.elf', numa: { migrate: true } })).toThrow(/timing mode with a hot-page threshold/);
+  });
+});
+
+describe('output', () => {
+  it('table, CSV, JSON and SVG carry the parameters and every policy', () => {
+    const rep = runExperiment(small({ policies: ['migrate+replicate'], checkEvery: 0 }));
+    expect(rep.rows.map((r) => r.policy)).toEqual(['round-robin', 'migrate+replicate']);
+    const t = formatTable(rep);
+    expect(t).toContain('hot 8 misses, sharing 2');
+    expect(t).toMatch(/migrate\+replicate +\d+\.\d/);
+    expect(formatCsv(rep).split('\n')).toHaveLength(3);
+    const j = JSON.parse(formatJson([rep])) as Array<{ rows: Array<Record<string, unknown>> }>;
+    expect(j[0].rows[1].hostSeconds).toBeUndefined();
+    const svg = formatSvg([rep]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('migrate+replicate');
+  });
+});
