@@ -29,7 +29,9 @@ import type { Vm } from './vm.ts';
 export interface PageState {
   /** Per node: the machine page of that node's copy, or -1; null when not replicated. */
   replicas: Int32Array | null;
-  /** Migrations and replications of this page so far (the move cap counts these). */
+  /** Migrations and first replications (the page becoming replicated) so far: the move cap
+   * counts these, the bounces between placements. Adding a replica to a replicated page is not
+   * a bounce (a page read by 16 nodes needs 15 replicas). */
   moves: number;
   /** No replication before this simulated cycle (set by a collapse: the page is written). */
   frozenUntil: number;
@@ -140,6 +142,7 @@ export class PageMover {
     let cycles = this.chargeKey(p, 'numaFault') + this.chargeKey(p, 'pageAlloc');
     const src = st.replicas === null ? master : this.nearestCopy(st.replicas, to, master);
     if (st.replicas === null) {
+      st.moves++;
       // From now on nobody may write: remove the writable mappings of the master.
       st.replicas = new Int32Array(m.alloc.nodes).fill(-1);
       st.replicas[m.alloc.nodeOf(master)] = master;
@@ -157,7 +160,6 @@ export class PageMover {
     this.replicaByNode[to]++;
     if (this.replicaPages > this.replicaPeak) this.replicaPeak = this.replicaPages;
     m.machine.mem?.resetMisses(nmp);
-    st.moves++;
     this.event('replicate', vm, gpn, src, nmp, m.alloc.nodeOf(src), to, cycles, p);
     return { kind: 'replicate', cycles, fromNode: m.alloc.nodeOf(src), toNode: to };
   }

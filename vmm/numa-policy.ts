@@ -40,7 +40,7 @@ export interface NumaOptions {
   sharingThreshold?: number;
   /** Cycles between resets of every miss counter (default 2,000,000 = 10 ms at 200 MHz). */
   resetInterval?: number;
-  /** Migrations + replications of one page at most (default 8). */
+  /** Migrations + first replications of one page at most (default 8; migrate.ts PageState). */
   maxMoves?: number;
   /** After a write collapses a page's replicas, no replication for this many cycles (default 4,000,000). */
   freezeCycles?: number;
@@ -232,7 +232,7 @@ export class NumaManager {
     if (!replicated && (vm.pmap.flags[gpn] & PMAP_READONLY) !== 0) { c.notOurs++; return; } // copy-on-write
     const copies = this.mover.copies(vm, gpn);
     if (copies.some((cp) => m.alloc.nodeOf(cp) === node)) { c.local++; return; }
-    if ((st?.moves ?? 0) >= prm.maxMoves) { c.capped++; return; }
+    if ((st?.moves ?? 0) >= prm.maxMoves && !replicated) { c.capped++; return; }
     // Misses per node over every copy of the page.
     const nodes = m.alloc.nodes;
     let sharers = 0;
