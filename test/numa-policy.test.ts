@@ -3,7 +3,10 @@
 // the `disco numa` experiment. Small sizes; the published figures come from perf/numa.ts.
 
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolve } from 'node:path';
 import { Machine } from '../cpu/machine.ts';
 import { DEFAULT_TIMING } from '../cpu/config.ts';
@@ -124,5 +127,30 @@ describe('output', () => {
     const svg = formatSvg([rep]);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('migrate+replicate');
+  });
+});
+
+describe('disco numa', () => {
+  const disco = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'disco.js'), 'numa', ...args], { encoding: 'utf8', timeout: 120_000 });
+  it('prints CSV and writes the chart; bad options are one-line errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'numa-'));
+    const r = disco('--workload', 'engineering', '--nodes', '2', '--size', 'tiny', '--policies', 'migrate+replicate', '--csv', '--svg', join(dir, 'c.svg'), '--no-progress');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^workload,nodes,cpusPerNode,policy,relative/);
+    expect(lines.slice(1).map((l) => l.split(',')[3])).toEqual(['round-robin', 'migrate+replicate']);
+    expect(readFileSync(join(dir, 'c.svg'), 'utf8')).toMatch(/^<svg/);
+    for (const [args, msg] of [
+      [['--workload', 'pmake'], /unknown workload 'pmake'/],
+      [['--policies', 'fastest'], /unknown policy 'fastest'/],
+      [['--nodes', '0'], /--nodes must be an integer from 1 to 32/],
+    ] as const) {
+      const e = disco(...args);
+      expect(e.status).toBe(1);
+      expect(e.stderr).toMatch(msg);
+      expect(e.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    }
   });
 });
