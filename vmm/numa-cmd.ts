@@ -253,7 +253,7 @@ export function formatJson(reps: NumaReport[]): string {
  * the bar), with the local-miss percentage on top.
  */
 export function formatSvg(reps: NumaReport[]): string {
-  const barW = 34, gap = 8, groupGap = 40, top = 50, h = 260, left = 50;
+  const barW = 34, gap = 8, groupGap = 40, top = 64, h = 260, left = 50;
   const colors = { busy: '#4c78a8', stall: '#e45756', monitor: '#f2a541' };
   const parts: string[] = [];
   let x = left;
