@@ -13,6 +13,8 @@ import { DEFAULT_TIMING } from '../cpu/config.ts';
 import { Monitor } from '../vmm/monitor.ts';
 import { parsePlacement } from '../vmm/placement.ts';
 import { numaParams } from '../vmm/numa-policy.ts';
+import { PMAP_READONLY } from '../vmm/pmap.ts';
+import { VmFault } from '../vmm/vm.ts';
 import {
   EXPERIMENT_DEFAULTS, formatCsv, formatJson, formatSvg, formatTable, parsePolicies, runExperiment, runPolicy,
   type NumaExperiment,
@@ -152,5 +154,78 @@ describe('disco numa', () => {
       expect(e.stderr).toMatch(msg);
       expect(e.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     }
+  });
+});
+
+describe('mechanisms, directly', () => {
+  const setup = () => {
+    const timing = { ...DEFAULT_TIMING, enabled: true, hotPageThreshold: 8 };
+    const mon = new Monitor({ nodes: 4, cpusPerNode: 1, memPerNode: 4 << 20, timing, console: () => {} });
+    const vm = mon.createVm({ memBytes: 8 << 20, vcpus: 4, image, imageName: 'numa.elf', cmdline: 'raytrace 64 8 10', numa: { placement: 'node:0', migrate: true, replicate: true } });
+    const ram = mon.machine.bus.ram32;
+    const g = 1000;
+    const mp = vm.page(g, 0);
+    for (let i = 0; i < 1024; i++) ram[mp * 1024 + i] = i * 7 + 1;
+    const words = (m: number): number[] => Array.from(ram.subarray(m * 1024, m * 1024 + 1024));
+    return { mon, vm, g, mp, words, numa: mon.numa!, before: words(mp) };
+  };
+
+  it('migration copies the page to the target node, frees the old one and leaves no translation to it', () => {
+    const { mon, vm, g, mp, words, numa, before } = setup();
+    expect(mon.alloc.nodeOf(mp)).toBe(0);
+    const r = numa.mover.migrate(vm, g, 3, mon.pcpus[3]);
+    expect(r?.kind).toBe('migrate');
+    const now = vm.pmap.mpage[g];
+    expect(mon.alloc.nodeOf(now)).toBe(3);
+    expect(words(now)).toEqual(before);
+    expect(mon.alloc.useOf(mp)).toBe('free');
+    expect(mon.memmap.owners(mp)).toEqual([]);
+    expect(mon.memmap.owners(now)).toEqual([{ vm: vm.id, gpn: g }]);
+    expect(Array.from(vm.account.byNode).slice(0, 4).reduce((a, b) => a + b, 0)).toBe(vm.account.held);
+    // Charged: at least the page copy, to the CPU that did it.
+    expect(r!.cycles).toBeGreaterThanOrEqual(mon.costs.pageCopy);
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+
+  it('replicas: each node maps its own copy; a write collapses to the writer node\'s copy', () => {
+    const { mon, vm, g, mp, words, numa, before } = setup();
+    numa.mover.replicate(vm, g, 1, mon.pcpus[1]);
+    numa.mover.replicate(vm, g, 2, mon.pcpus[2]);
+    expect(vm.pmap.flags[g] & PMAP_READONLY).toBe(PMAP_READONLY);
+    const on = [0, 1, 2, 3].map((n) => numa.mapFor(vm, g, n));
+    expect(on[0]).toBe(mp);
+    expect(mon.alloc.nodeOf(on[1])).toBe(1);
+    expect(mon.alloc.nodeOf(on[2])).toBe(2);
+    expect(on[3]).toBe(mp); // no replica on node 3: the master
+    expect(words(on[1])).toEqual(before);
+    expect(words(on[2])).toEqual(before);
+    expect(numa.mover.replicaPages).toBe(2);
+    expect(mon.checkInvariants()).toEqual([]);
+    // A VCPU on node 2 writes.
+    const v = vm.vcpus[2];
+    expect(numa.writeFault(mon.pcpus[2], v, g)).toBe(true);
+    expect(vm.pmap.mpage[g]).toBe(on[2]);
+    expect(vm.pmap.flags[g] & PMAP_READONLY).toBe(0);
+    expect(numa.mover.replicaPages).toBe(0);
+    expect(mon.alloc.useOf(on[1])).toBe('free');
+    expect(mon.alloc.useOf(mp)).toBe('free');
+    expect([0, 1, 3].map((n) => numa.mapFor(vm, g, n))).toEqual([on[2], on[2], on[2]]);
+    expect(vm.account.byNode[2]).toBeGreaterThan(0);
+    expect(numa.counts(vm).collapses).toBe(1);
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+
+  it('a read-only page that is not a replica is left to copy-on-write; freeing a replicated page frees its replicas', () => {
+    const { mon, vm, g, numa } = setup();
+    vm.pmap.flags[g] |= PMAP_READONLY;
+    expect(numa.writeFault(mon.pcpus[0], vm.vcpus[0], g)).toBe(false);
+    expect(() => mon.writeFault(mon.pcpus[0], vm.vcpus[0], g)).toThrow(VmFault);
+    vm.pmap.flags[g] &= ~PMAP_READONLY;
+    numa.mover.replicate(vm, g, 1, null);
+    const free0 = mon.alloc.freeTotal();
+    mon.releaseGuestPage(mon.pcpus[0], vm.vcpus[0], vm, g);
+    expect(mon.alloc.freeTotal()).toBe(free0 + 2);
+    expect(numa.mover.replicaPages).toBe(0);
+    expect(mon.checkInvariants()).toEqual([]);
   });
 });
