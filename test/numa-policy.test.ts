@@ -155,6 +155,22 @@ describe('disco numa', () => {
       expect(e.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     }
   });
+
+  it('disco run --vms takes the placement and the policy; --stats reports the moves', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'numa-'));
+    const stats = join(dir, 's.json');
+    const r = spawnSync(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'disco.js'), 'run', '--vms', '1', '--vcpus', '4', '--nodes', '4',
+      '--mem-per-node', '8M', '--vm-mem', '16M', '--timing', '--hot-pages', '40', '--numa', 'migrate+replicate', '--numa-placement', 'round-robin',
+      '--stats', stats, '--no-progress', resolve(import.meta.dirname, '..', 'guests', 'numa', 'numa.elf'), '--', 'raytrace', '256', '16', '1500'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`checksum ${bareChecksum(4, 'raytrace 256 16 1500')}`);
+    const s = JSON.parse(readFileSync(stats, 'utf8')) as { vms: Array<{ numa: { placement: string; replications: number } }> };
+    expect(s.vms[0].numa.placement).toBe('round-robin');
+    expect(s.vms[0].numa.replications).toBeGreaterThan(0);
+    const bad = spawnSync(process.execPath, [resolve(import.meta.dirname, '..', 'bin', 'disco.js'), 'run', '--vms', '1', '--numa', 'migrate', resolve(import.meta.dirname, '..', 'guests', 'numa', 'numa.elf')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--numa needs the timing mode and a hot-page threshold/);
+  });
 });
 
 describe('mechanisms, directly', () => {

@@ -10,6 +10,7 @@ import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
 import { numaCommand } from './numa-cmd.ts';
+import type { NumaOptions } from './numa-policy.ts';
 import { ConsoleSink } from './console.ts';
 import { runVms } from './run.ts';
 import { bootLinux } from '../cpu/linux.ts';
@@ -86,6 +87,10 @@ interface RunCliOptions extends MachineCliOptions {
   slice?: number;
   linux?: boolean;
   initrd?: string;
+  /** NUMA (docs/numa.md): placement, dynamic policy, hot-page threshold. */
+  numaPlacement?: string;
+  numa?: string;
+  hotPages?: number;
 }
 
 /** What `disco run --linux` boots without arguments: scripts/fetch-linux.sh's cache (docs/linux.md). */
@@ -161,6 +166,10 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
     throw new CliError('--clock-mhz, --local-ns, --remote-ns and --uniform need the timing mode (--timing)');
   }
   if (opts.tlbEntries !== undefined) cfg.tlbEntries = opts.tlbEntries;
+  if (opts.hotPages !== undefined) {
+    if (!cfg.timing.enabled) throw new CliError('--hot-pages needs the timing mode (--timing)');
+    cfg.timing.hotPageThreshold = opts.hotPages;
+  }
   try {
     validateConfig(cfg);
   } catch (e) {
@@ -196,11 +205,19 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined)) {
     throw new CliError('--vcpus, --vm-mem, --console-dir and --slice need --vms');
   }
+  if (opts.vms === undefined && (opts.numa !== undefined || opts.numaPlacement !== undefined)) throw new CliError('--numa and --numa-placement need --vms');
+  let numa: NumaOptions | undefined;
+  if (opts.numa !== undefined || opts.numaPlacement !== undefined) {
+    const pol = opts.numa ?? 'none';
+    if (!['none', 'migrate', 'replicate', 'migrate+replicate'].includes(pol)) throw new CliError(`--numa: unknown policy '${pol}' (expected none, migrate, replicate, migrate+replicate)`);
+    if (pol !== 'none' && cfg.timing.hotPageThreshold <= 0) throw new CliError('--numa needs the timing mode and a hot-page threshold (--timing --hot-pages N)');
+    numa = { placement: opts.numaPlacement ?? 'first-touch', migrate: pol.includes('migrate'), replicate: pol.includes('replicate') };
+  }
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
     return runVms(image, bytes, cfg, disk, {
       vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
-      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
+      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress, numa,
     });
   }
   const m = new Machine({ ...cfg, out: sink.put, disk });
@@ -301,6 +318,9 @@ export function buildProgram(): Command {
     .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
+    .option('--numa-placement <p>', 'with --vms: where new guest pages go: round-robin, first-touch (default), vcpu, node:K (docs/numa.md)')
+    .option('--numa <policy>', 'with --vms: dynamic NUMA policy: none, migrate, replicate, migrate+replicate (needs --timing --hot-pages)')
+    .option('--hot-pages <n>', 'timing mode: per-page, per-node miss count that makes a page hot for the NUMA policy', parseIntOpt('--hot-pages', 1, 1 << 30))
     .addHelpText('after', `
 Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
 ${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever,

@@ -39,7 +39,7 @@ import { Vm, VmFault, WINDOW_BASE, windowAlias, type StopKind, type VmConfig } f
 import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './mmu.ts';
 import { hypercall, isHypercall } from './hypercall.ts';
 import type { MonitorObserver } from './events.ts';
-import { NumaManager } from './numa-policy.ts';
+import { NumaManager, type NumaStats } from './numa-policy.ts';
 
 /** The monitor's idle loop lives in machine page 0, run in kernel mode through kseg0. */
 export const IDLE_PC = 0x80000000 | 0;
@@ -898,6 +898,7 @@ export class Monitor implements TrapHandler {
         pagesZeroed: a.zeroed,
       },
       vcpuList: vcpus,
+      ...(this.numa?.params(vm) ? { numa: this.numa.stats(vm) } : {}),
     };
   }
 }
@@ -923,6 +924,8 @@ export interface VmStats {
   consoleBytes: number;
   memory: { guestBytes: number; residentBytes: number; peakBytes: number; byNode: number[]; pagesAllocated: number; pagesReleased: number; pagesZeroed: number };
   vcpuList: Array<{ vcpu: number; home: number; state: string; instructions: number; l2tlb: { hits: number; misses: number; hitRate: number; entries: number; evictions: number } }>;
+  /** NUMA placement and moves, when the VM has a NUMA configuration (docs/numa.md). */
+  numa?: NumaStats;
 }
 
 /**

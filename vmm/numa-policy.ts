@@ -106,6 +106,16 @@ const newCounts = (): NumaCounts => ({
 
 interface VmNuma { params: NumaParams; placer: Placer; counts: NumaCounts }
 
+/** The NUMA part of Monitor.vmStats (--stats). */
+export interface NumaStats extends NumaCounts {
+  placement: string;
+  migrate: boolean;
+  replicate: boolean;
+  /** Replica memory of all VMs now and at most (bytes). */
+  replicaBytes: number;
+  replicaPeakBytes: number;
+}
+
 /** Queue bound: hot notices beyond it wait for the next counter reset to come back. */
 const MAX_PENDING = 4096;
 
@@ -149,6 +159,14 @@ export class NumaManager {
 
   counts(vm: Vm): NumaCounts {
     return this.perVm.get(vm.id)?.counts ?? newCounts();
+  }
+
+  stats(vm: Vm): NumaStats {
+    const s = this.perVm.get(vm.id);
+    return {
+      placement: this.placementOf(vm), migrate: s?.params.migrate ?? false, replicate: s?.params.replicate ?? false,
+      ...this.counts(vm), replicaBytes: this.mover.replicaPages * PAGE_BYTES, replicaPeakBytes: this.mover.replicaPeak * PAGE_BYTES,
+    };
   }
 
   placementOf(vm: Vm): string {

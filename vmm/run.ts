@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { MachineConfig } from '../cpu/config.ts';
 import { Monitor, type VmStats } from './monitor.ts';
 import type { Vm } from './vm.ts';
+import type { NumaOptions } from './numa-policy.ts';
 
 /** Exit statuses of a VM the monitor stopped (the same as `disco run` uses for the machine). */
 const STOP_STATUS: Readonly<Record<string, number>> = { limit: 124, deadlock: 125, fault: 126, memory: 126 };
@@ -27,6 +28,8 @@ export interface VmsRunOptions {
   cmdline: string;
   stats?: string | boolean;
   progress?: boolean;
+  /** NUMA placement and policy of every VM (docs/numa.md). */
+  numa?: NumaOptions;
 }
 
 /** Per-VM console: line-buffered, each line prefixed with the VM's name (coloured on a TTY). */
@@ -106,7 +109,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
   for (let i = 0; i < opts.vms; i++) {
     mon.createVm({
       name: names[i], memBytes: vmMem, vcpus: opts.vcpus, image: bytes, imageName: image, cmdline: opts.cmdline,
-      disk: disk === undefined ? undefined : disk.slice(), maxInstructions: opts.maxInstructions,
+      disk: disk === undefined ? undefined : disk.slice(), maxInstructions: opts.maxInstructions, numa: opts.numa,
     });
   }
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
