@@ -145,8 +145,8 @@ export class Monitor implements TrapHandler {
     }
     this.vms.push(vm);
     this.live++;
-    if (cfg.numa !== undefined) NumaManager.configure(this, vm, cfg.numa);
     try {
+      if (cfg.numa !== undefined) NumaManager.configure(this, vm, cfg.numa); // bad options stop this VM only
       vm.load(cfg.image, cfg.imageName, cfg.cmdline ?? '', this.pcpus[vm.vcpus[0].home].node);
     } catch (e) {
       this.stopVm(vm, 'fault', e instanceof Error ? e.message : String(e), false);
@@ -312,7 +312,7 @@ export class Monitor implements TrapHandler {
 
   /**
    * A guest write reached a page the pmap maps read-only (copy-on-write, replicas: the NUMA
-   * and disk-sharing work). Nothing creates such pages yet.
+   * and disk-sharing work). NUMA replicas are recognised by numa-policy.ts's own state.
    */
   writeFault(p: PCpu, v: VCpu, gpn: number): void {
     // NUMA replicas: collapse to one writable copy (IVY's one writer or many readers).
