@@ -9,7 +9,8 @@
 import { parseElf, writeBootArgs, LoadError, BOOT_ARGS_END, BOOT_ARGS_PADDR } from '../cpu/elf.ts';
 import { Bus } from '../cpu/bus.ts';
 import { MemoryAccount, PAGE_BYTES, PAGE_SHIFT } from './alloc.ts';
-import { Pmap, PMAP_NONE } from './pmap.ts';
+import { Pmap, PMAP_NONE, PMAP_READONLY } from './pmap.ts';
+import { BaseImage, OverlayDisk, VmDisk } from './disk.ts';
 import { VmDevices } from './devices.ts';
 import type { Monitor } from './monitor.ts';
 import type { VCpu } from './vcpu.ts';
@@ -49,8 +50,11 @@ export interface VmConfig {
   homes?: number[];
   /** Keep VCPUs on their home CPU (no stealing by idle CPUs). */
   pinned?: boolean;
-  /** Disk contents for the disk monitor calls (the VM's writes stay in this copy). */
-  disk?: Uint8Array;
+  /**
+   * The VM's disk (disk.ts): an overlay on a shared base image or a persistent disk. Bytes
+   * are taken as a private base image of their own (the VM's writes go to its overlay).
+   */
+  disk?: VmDisk | Uint8Array;
   /** Stop the VM after this many instructions (all its VCPUs). */
   maxInstructions?: number;
 }
@@ -99,7 +103,7 @@ export class Vm {
   readonly vcpus: VCpu[] = [];
   readonly devices: VmDevices;
   readonly counters = new VmCounters();
-  readonly disk: Uint8Array | null;
+  readonly disk: VmDisk | null;
   readonly maxInstructions: number;
   state: 'running' | 'halted' | 'stopped' = 'running';
   stopKind: StopKind | null = null;
@@ -120,7 +124,7 @@ export class Vm {
     this.pages = cfg.memBytes >>> PAGE_SHIFT;
     this.pmap = new Pmap(this.pages);
     this.account = new MemoryAccount(monitor.alloc.nodes, this.pages);
-    this.disk = cfg.disk ?? null;
+    this.disk = cfg.disk === undefined ? null : cfg.disk instanceof VmDisk ? cfg.disk : new OverlayDisk(BaseImage.fromBytes(`${this.name} disk`, cfg.disk));
     this.maxInstructions = cfg.maxInstructions ?? 0;
     const node = (): number => monitor.currentNode();
     this.devices = new VmDevices({
@@ -178,6 +182,8 @@ export class Vm {
     while (done < data.length) {
       const a = gpa + done;
       const n = Math.min(data.length - done, PAGE_BYTES - (a & (PAGE_BYTES - 1)));
+      // A shared (copy-on-write) page is the VM's own again before the monitor writes it.
+      if ((this.pmap.flags[a >>> PAGE_SHIFT] & PMAP_READONLY) !== 0) this.monitor.writeShared(this, a >>> PAGE_SHIFT, node);
       ram.set(data.subarray(done, done + n), this.ramOffset(a, node));
       done += n;
     }

@@ -82,6 +82,8 @@ void machine_ipi_ack(void)
 /* Stop the machine: disco's halt register takes the code, SOFTRES resets a Malta. */
 void machine_halt(int code)
 {
+	if (machine_monitor)
+		hcdisk_flush();	/* a persistent disk's writes become durable (errors ignored) */
 	*(volatile u32 *)KSEG1(0x1F000600u) = (u32)code;
 	*(volatile u32 *)KSEG1(0x1F000500u) = 0x42;
 	for (;;)

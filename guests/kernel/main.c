@@ -49,7 +49,10 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	procinit();
 	binit();
 	fileinit();
-	virtio_disk_init();
+	if (machine_monitor)
+		hcdisk_init();	/* the disk through monitor calls (hcdisk.c) */
+	else
+		virtio_disk_init();
 
 	/* init's arguments: "init" and the words of the kernel command line */
 	static char *words[MAXARG];
