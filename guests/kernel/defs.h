@@ -152,6 +152,8 @@ void tlb_new_asid(struct proc *p);
 void trap(struct trapframe *tf);
 void timer_init(void);
 
+void machine_give_back(u32 pa);
+
 /* hcdisk.c: the disk through monitor calls (under the monitor) */
 void hcdisk_init(void);
 void hcdisk_rw(struct buf *b, int write);

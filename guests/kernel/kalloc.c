@@ -80,6 +80,8 @@ void kfree(void *va)
 	if (*rc == 0)
 		panic("kfree: page %p is already free", va);
 	if (--*rc == 0) {
+		if (machine_monitor)
+			machine_give_back(pa);	/* the machine page goes back to the monitor (machine.c) */
 		struct run *r = va;
 		r->next = kmem.freelist;
 		kmem.freelist = r;

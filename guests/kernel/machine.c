@@ -116,3 +116,17 @@ int bootargs(u32 argc, u32 argv, char **words, int max)
 	}
 	return n;
 }
+
+/*
+ * Under the monitor: a page the kernel frees goes back to the monitor (the zero_pages call,
+ * docs/hypercalls.md), so a VM's machine memory follows what it uses, not what it once
+ * touched (Disco section 4.2.5's memory sharing relies on small private footprints). The
+ * next touch maps a fresh zeroed page. The free-list link written after this call costs
+ * that page again; kalloc takes it back soon.
+ */
+void machine_give_back(u32 pa)
+{
+	register u32 v0 __asm__("$2") = HCALL_BASE + 8;
+	register u32 r4 __asm__("$4") = pa, r5 __asm__("$5") = 1;
+	__asm__ __volatile__("syscall" : "+r"(v0) : "r"(r4), "r"(r5) : "$3", "memory");
+}
