@@ -244,6 +244,11 @@ export function readDisk(m: Monitor, vm: Vm, disk: VmDisk, pos: number, len: num
       }
     }
     const n = whole ? BLOCK_BYTES : Math.min(len - done, BLOCK_BYTES - (at % BLOCK_BYTES), PAGE_BYTES - (g & (PAGE_BYTES - 1)));
+    // A whole shared page about to be overwritten: drop it rather than copy it first.
+    if (n === PAGE_BYTES && (g & (PAGE_BYTES - 1)) === 0) {
+      const mp = vm.pmap.mpage[g >>> PAGE_SHIFT];
+      if (mp !== PMAP_NONE && m.share.isShared(mp)) unmapGuestPage(m, vm, g >>> PAGE_SHIFT, m.machine.bus.currentCpu);
+    }
     vm.copyIn(g, disk.read(at, n), node);
     stats.blocksCopied += n === BLOCK_BYTES ? 1 : 0;
     copied += n;
