@@ -15,7 +15,7 @@ const opt = (name: string): string | undefined => {
 };
 const workload = opt('--workload') ?? 'pmake 12 8';
 const counts = (opt('--vms') ?? '1,2,4,8').split(',').map(Number);
-const scans = opt('--scan') !== undefined ? [Number(opt('--scan'))] : [0, 5_000_000];
+const scans = opt('--scan') !== undefined ? [Number(opt('--scan'))] : [0, 1_000_000];
 for (const scanEvery of scans) {
   const t0 = Date.now();
   const rows = memoryExperiment({
