@@ -213,7 +213,7 @@ export function rowsTable(rows: MemoryRow[]): string {
 
 /** Grouped bars of V and M per configuration (Figure 6 style). */
 export function rowsSvg(rows: MemoryRow[], title: string): string {
-  const W = 120 + rows.length * 110, H = 320, top = 40, bottom = 260;
+  const W = 120 + rows.length * 110, H = 340, top = 80, bottom = 280;
   const max = Math.max(1, ...rows.map((r) => Math.max(r.virtualMiB, r.machineMiB)));
   const y = (v: number): number => bottom - (v / max) * (bottom - top);
   const parts: string[] = [
@@ -234,8 +234,8 @@ export function rowsSvg(rows: MemoryRow[], title: string): string {
     parts.push(`<text x="${x + 41}" y="${bottom + 16}" text-anchor="middle">${esc(r.config)}</text>`);
     parts.push(`<text x="${x + 41}" y="${bottom + 32}" text-anchor="middle">${r.virtualMiB.toFixed(1)} / ${r.machineMiB.toFixed(1)}</text>`);
   });
-  parts.push(`<rect x="${W - 170}" y="${top}" width="12" height="12" fill="#9ecae1"/><text x="${W - 152}" y="${top + 10}">V: virtual footprint</text>`);
-  parts.push(`<rect x="${W - 170}" y="${top + 18}" width="12" height="12" fill="#3182bd"/><text x="${W - 152}" y="${top + 28}">M: machine memory</text>`);
+  parts.push(`<rect x="70" y="34" width="12" height="12" fill="#9ecae1"/><text x="88" y="44">V: virtual footprint</text>`);
+  parts.push(`<rect x="70" y="52" width="12" height="12" fill="#3182bd"/><text x="88" y="62">M: machine memory</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -86,6 +86,21 @@ export class SharedPages {
     this.cow[mp] = 0;
   }
 
+  /**
+   * Load one whole page of a boot image into guest page `gpn` of `vm` through the buffer cache
+   * (key: the image's digest and the page's address), so VMs booting the same kernel share its
+   * text as Disco's VMs shared IRIX's (section 4.2.5); pages the kernel writes (its data)
+   * become private on the first store. False (the caller copies) without a cache or a page.
+   */
+  loadPage(vm: Vm, key: string, gpn: number, data: Uint8Array, node: number): boolean {
+    if (this.cache === null) return false;
+    let mp = this.cache.lookup(key);
+    if (mp < 0) mp = this.cache.insert(key, data, node);
+    if (mp < 0) return false;
+    mapShared(this.m, vm, gpn, mp, false);
+    return true;
+  }
+
   /** Give cached pages that no VM maps back to the machine (allocation under pressure). */
   reclaim(n: number): number {
     return this.cache === null ? 0 : this.cache.reclaim(n);

@@ -8,6 +8,7 @@
 
 import { parseElf, writeBootArgs, LoadError, BOOT_ARGS_END, BOOT_ARGS_PADDR } from '../cpu/elf.ts';
 import { Bus } from '../cpu/bus.ts';
+import { createHash } from 'node:crypto';
 import { MemoryAccount, PAGE_BYTES, PAGE_SHIFT } from './alloc.ts';
 import { Pmap, PMAP_NONE, PMAP_READONLY } from './pmap.ts';
 import { BaseImage, OverlayDisk, VmDisk } from './disk.ts';
@@ -218,11 +219,20 @@ export class Vm {
   load(bytes: Uint8Array, name: string, cmdline: string, node: number): void {
     const img = parseElf(bytes, name);
     const loaded: Array<{ paddr: number; memsz: number }> = [];
+    // Whole pages of the image are shared by every VM that boots it (docs/disks.md).
+    const key = `image:${createHash('sha256').update(bytes).digest('hex')}`;
     for (const s of img.segments) {
       if (!this.inRam(s.loadAddr, s.memsz)) {
         throw new LoadError(`${name}: segment ${s.index} at 0x${s.loadAddr.toString(16).padStart(8, '0')}-0x${(s.loadAddr + s.memsz).toString(16).padStart(8, '0')} lies outside the VM's ${this.memBytes >> 20} MiB of memory (a VM has no boot ROM)`);
       }
-      this.copyIn(s.loadAddr, img.bytes.subarray(s.offset, s.offset + s.filesz), node);
+      const data = img.bytes.subarray(s.offset, s.offset + s.filesz);
+      let done = 0;
+      while ((s.loadAddr + done) % PAGE_BYTES === 0 && data.length - done >= PAGE_BYTES) {
+        const gpa = s.loadAddr + done;
+        if (!this.monitor.share.loadPage(this, `${key}:${gpa}`, gpa >>> PAGE_SHIFT, data.subarray(done, done + PAGE_BYTES), node)) break;
+        done += PAGE_BYTES;
+      }
+      this.copyIn(s.loadAddr + done, data.subarray(done), node);
       // The bss part is zero already: fresh pages are zeroed.
       loaded.push({ paddr: s.loadAddr, memsz: s.memsz });
     }
