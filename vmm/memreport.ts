@@ -125,6 +125,13 @@ export interface MemoryExperimentOptions {
   maxInstructions?: number;
   /** Told before each configuration runs. */
   progress?: (line: string) => void;
+  /**
+   * The paper's NFS configuration (one server VM exporting its file system, `nfsClients`
+   * client VMs running pmake on it; Figure 6's last bars): run by the virtual subnet's code,
+   * appended as the last row. Absent: no NFS row.
+   */
+  nfs?: NfsConfigRunner;
+  nfsClients?: number;
 }
 
 export interface MemoryRow {
@@ -167,10 +174,18 @@ export function memoryExperiment(o: MemoryExperimentOptions): MemoryRow[] {
       merged: rep.sharing.merged, sameOutput: same, instructions: r.instructions,
     });
   }
+  if (o.nfs !== undefined) {
+    o.progress?.('the NFS configuration');
+    const row = o.nfs(o, o.nfsClients ?? 7);
+    rows.push({ ...row, machineRatio: round2(row.machineMiB / mib(m1)) });
+  }
   return rows;
 }
 
-/** Hook for the virtual subnet's NFS configuration (a server VM and clients), to come. */
+/**
+ * Runs the NFS configuration and measures it like runConfig (a MemoryMeter on its monitor);
+ * machineRatio is filled in by memoryExperiment.
+ */
 export type NfsConfigRunner = (o: MemoryExperimentOptions, clients: number) => MemoryRow;
 
 function round2(x: number): number {
