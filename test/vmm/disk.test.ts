@@ -3,7 +3,7 @@
 // persistent disks that survive a SIGKILL after a flush, and clear errors for bad images and
 // bad DMA that leave other VMs alone.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -194,4 +194,30 @@ describe('disk monitor calls: bad DMA fails cleanly', () => {
     expect(a.running && b.running).toBe(true);
     expect(mon.checkInvariants()).toEqual([]);
   });
+});
+
+describe('disco run --vms with disks', () => {
+  const disco = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+    const r = spawnSync(process.execPath, ['bin/disco.js', ...args], { encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('bad disks and a second VM on a persistent disk: one line each, exit 1; --report memory', () => {
+    const t = join(dir, 'cli-trunc.img');
+    writeFileSync(t, new Uint8Array(1000));
+    let r = disco(['run', '--vms', '1', '--disk', t, 'guests/kernel/kernel.elf']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^disco: disk .*cli-trunc\.img: the image is truncated or not a disk image \(1000 bytes/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const p = join(dir, 'cli-p.img');
+    copyFileSync('guests/user/fs.img', p);
+    r = disco(['run', '--vms', '2', '--persistent', '--disk', p, 'guests/kernel/kernel.elf']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/persistent disk already in use by another VM/);
+    expect(existsSync(`${p}.lock`)).toBe(false);
+    r = disco(['run', '--vms', '2', '--vm-mem', '16M', '--disk', 'guests/user/fs.img', '--report', 'memory', 'guests/kernel/kernel.elf', '--', 'echo', 'hi']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\[vm1\] hi/);
+    expect(r.stderr).toMatch(/disco: memory: 2 VMs, virtual footprint [\d.]+ MiB, machine memory [\d.]+ MiB/);
+  }, 60_000);
 });
