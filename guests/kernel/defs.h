@@ -153,6 +153,7 @@ void trap(struct trapframe *tf);
 void timer_init(void);
 
 void machine_give_back(u32 pa);
+void machine_give_back_zero(u32 start, u32 end);
 
 /* hcdisk.c: the disk through monitor calls (under the monitor) */
 void hcdisk_init(void);
