@@ -319,10 +319,10 @@ export class Monitor implements TrapHandler {
 
   /**
    * A guest write reached a page the pmap maps read-only (copy-on-write, replicas: the NUMA
-   * and disk-sharing work). Nothing creates such pages yet.
+   * and disk-sharing work). Shared pages (share.ts: buffer cache, remapped payloads, content
+   * scan) get a private copy through breakCow; nothing else creates read-only pages yet.
    */
   writeFault(p: PCpu, v: VCpu, gpn: number): void {
-    // Copy-on-write sharing (disk buffer cache, remapped payloads, content scan): share.ts.
     const mp = v.vm.pmap.mpage[gpn];
     if (mp !== PMAP_NONE && this.share.isShared(mp)) { breakCow(this, v.vm, gpn, p.node); return; }
     throw new VmFault(`write to read-only guest page ${gpn}: copy-on-write is not implemented yet`);
