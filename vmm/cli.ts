@@ -91,11 +91,12 @@ interface RunCliOptions extends MachineCliOptions {
   persistent?: boolean;
   diskOverlay?: string;
   bufferCache?: number;
-  shareScan?: number | boolean;
+  shareScan?: boolean;
+  scanEvery?: number;
   report?: string;
 }
 
-/** Default interval of `--share-scan` without a value (instructions, all VMs together). */
+/** Default interval of the content scan (`--scan-every`; instructions of all VMs together). */
 const SHARE_SCAN_DEFAULT = 1_000_000;
 
 /** What `disco run --linux` boots without arguments: scripts/fetch-linux.sh's cache (docs/linux.md). */
@@ -205,11 +206,12 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined)) {
     throw new CliError('--vcpus, --vm-mem, --console-dir and --slice need --vms');
   }
-  if (opts.vms === undefined && (opts.persistent || opts.diskOverlay !== undefined || opts.bufferCache !== undefined || opts.shareScan !== undefined || opts.report !== undefined)) {
-    throw new CliError('--persistent, --disk-overlay, --buffer-cache, --share-scan and --report need --vms');
+  if (opts.vms === undefined && (opts.persistent || opts.diskOverlay !== undefined || opts.bufferCache !== undefined || opts.shareScan !== undefined || opts.scanEvery !== undefined || opts.report !== undefined)) {
+    throw new CliError('--persistent, --disk-overlay, --buffer-cache, --share-scan, --scan-every and --report need --vms');
   }
   if ((opts.persistent || opts.diskOverlay !== undefined) && opts.disk === undefined) throw new CliError('--persistent and --disk-overlay need --disk');
   if (opts.persistent && opts.diskOverlay !== undefined) throw new CliError('a persistent disk has no overlay: give --persistent or --disk-overlay, not both');
+  if (opts.scanEvery !== undefined && !opts.shareScan) throw new CliError('--scan-every needs --share-scan');
   if (opts.report !== undefined && opts.report !== 'memory') throw new CliError(`--report ${opts.report}: the only report is "memory"`);
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
@@ -218,7 +220,7 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
       vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
       maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
       bufferCache: opts.bufferCache, reportMemory: opts.report === 'memory',
-      shareScan: opts.shareScan === true ? SHARE_SCAN_DEFAULT : opts.shareScan === undefined || opts.shareScan === false ? 0 : opts.shareScan,
+      shareScan: opts.shareScan ? opts.scanEvery ?? SHARE_SCAN_DEFAULT : 0,
     });
   }
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
@@ -298,6 +300,13 @@ function addMachineOptions(cmd: Command): Command {
     .option('--no-progress', 'never show the progress line');
 }
 
+/** --scan-every: at least 1000 instructions between scans. */
+function parseScanEvery(text: string): number {
+  const n = parseCount(text);
+  if (n < 1000) throw new InvalidArgumentError(`"${text}": give at least 1000 instructions between scans`);
+  return n;
+}
+
 /** A size, or 0. */
 function parseSizeOrZero(text: string): number {
   return text.trim() === '0' ? 0 : parseSize(text);
@@ -313,14 +322,15 @@ function memoryCommand(): Command {
     .option('--vms <list>', 'VM counts, comma separated', '1,2,4,8')
     .option('--vm-mem <size>', 'guest memory per VM', parseVmMem)
     .option('--buffer-cache <size>', 'global buffer cache size (default 64M)', parseSizeOrZero)
-    .option('--share-scan [instructions]', `content-based sharing scan every N instructions (default ${SHARE_SCAN_DEFAULT})`, parseCount)
+    .option('--share-scan', 'content-based page sharing (a scan that merges identical pages)')
+    .option('--scan-every <instructions>', `with --share-scan: instructions of all VMs between scans (default ${SHARE_SCAN_DEFAULT})`, parseScanEvery)
     .option('--csv <file>', 'write the table as CSV')
     .option('--json <file>', 'write the table as JSON')
     .option('--svg <file>', 'draw the V/M bars as SVG')
-    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: number | boolean; csv?: string; json?: string; svg?: string }) => {
+    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string }) => {
       const counts = o.vms.split(',').map((t) => Number(t.trim()));
       if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new CliError(`--vms ${o.vms}: give counts from 1 to 64, e.g. 1,2,4,8`);
-      const scanEvery = o.shareScan === true ? SHARE_SCAN_DEFAULT : typeof o.shareScan === 'number' ? o.shareScan : 0;
+      const scanEvery = o.shareScan ? o.scanEvery ?? SHARE_SCAN_DEFAULT : 0;
       readImage(o.kernel);
       const rows = memoryExperiment({
         kernel: o.kernel, disk: o.disk, workload: o.workload, counts, vmMem: o.vmMem, bufferCacheBytes: o.bufferCache, scanEvery,
@@ -358,7 +368,8 @@ export function buildProgram(): Command {
     .option('--persistent', 'with --vms and --disk: the disk is persistent (writes reach the file; one VM at a time; docs/disks.md)')
     .option('--disk-overlay <dir>', 'with --vms: keep each VM\'s copy-on-write overlay in DIR/vmN.cow (default: in memory, discarded)')
     .option('--buffer-cache <size>', 'with --vms: size of the monitor\'s global disk buffer cache (default 64M; 0: none)', parseSizeOrZero)
-    .option('--share-scan [instructions]', `with --vms: content-based page sharing, a scan every N instructions (default ${SHARE_SCAN_DEFAULT})`, parseCount)
+    .option('--share-scan', 'with --vms: content-based page sharing, a scan that merges identical pages copy-on-write (off by default)')
+    .option('--scan-every <instructions>', `with --share-scan: instructions of all VMs between scans (default ${SHARE_SCAN_DEFAULT})`, parseScanEvery)
     .option('--report <what>', 'with --vms: "memory" prints the virtual footprint against the machine memory used (docs/disks.md)')
     .addHelpText('after', `
 Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
