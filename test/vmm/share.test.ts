@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Monitor } from '../../vmm/monitor.ts';
 import { BaseImage, OverlayDisk } from '../../vmm/disk.ts';
 import { readDisk, scanAndMerge, shareIntoVm } from '../../vmm/share.ts';
+import { memoryExperiment, rowsCsv, rowsSvg } from '../../vmm/memreport.ts';
 import { PMAP_NONE, PMAP_READONLY } from '../../vmm/pmap.ts';
 import { DEFAULT_CONFIG } from '../../cpu/config.ts';
 
@@ -139,4 +140,20 @@ describe('boot images', () => {
     expect(a.copyOut(text * 4096, 64, 0)).toEqual(b.copyOut(text * 4096, 64, 0));
     expect(mon.checkInvariants()).toEqual([]);
   });
+});
+
+describe('the V/M measurement', () => {
+  it('two VMs of pmake with the content scan: same output as one, less than twice its machine memory, deterministic', () => {
+    const run = () => memoryExperiment({ kernel: 'guests/kernel/kernel.elf', disk: 'guests/user/fs.img', workload: 'pmake 4 4', counts: [1, 2], vmMem: 16 * MiB, scanEvery: 500_000 });
+    const rows = run();
+    expect(rows.map((r) => r.sameOutput)).toEqual([true, true]);
+    const [one, two] = rows;
+    expect(two.virtualMiB).toBeGreaterThanOrEqual(2 * one.virtualMiB - 0.01);
+    expect(two.machineMiB).toBeLessThan(2 * one.machineMiB);
+    expect(two.merged).toBeGreaterThan(0);
+    expect(two.blocksRemapped).toBe(2 * one.blocksRemapped);
+    expect(run()).toEqual(rows); // the same figures again
+    expect(rowsCsv(rows).split('\n')[0]).toBe('config,vms,virtualMiB,machineMiB,machineRatio,sharingRatio,cacheOnlyMiB,blocksRemapped,cowCopies,merged,sameOutput,instructions');
+    expect(rowsSvg(rows, 't')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+  }, 60_000);
 });
