@@ -54,7 +54,7 @@ function run(remap: boolean): Result {
   const mb = (pages: number): number => Math.round(pages * 4096 / MiB * 10) / 10;
   return {
     mode: remap ? 'remap' : 'copy', virtualMiB: mb(best.v), machineMiB: mb(best.m), ratio: Math.round(best.v / best.m * 100) / 100, peakMachineMiB: mb(peakM),
-    pagesRemapped: st.reduce((n, s) => n + s.pagesRemapped, 0), dataCopies: st.reduce((n, s) => n + s.dataCopies, 0), cowCopies: mon.net.cowCopies, checksums, cycles: res.cycles,
+    pagesRemapped: st.reduce((n, s) => n + s.pagesRemapped, 0), dataCopies: st.reduce((n, s) => n + s.dataCopies, 0), cowCopies: mon.share.stats.cowCopies, checksums, cycles: res.cycles,
   };
 }
 

@@ -166,6 +166,16 @@ for s in guests/vmtests/*.c; do
 	outputs+=("${s%.c}.elf")
 done
 
+# the NUMA workloads of `disco numa` (docs/numa.md), with the same runtime as guests/vmtests
+for s in guests/numa/*.c; do
+	[ -e "$s" ] || continue
+	o=$obj/vt/numa_$(basename "${s%.c}").o
+	mkdir -p "$out/guests/numa"
+	"$CC" "${CFLAGS[@]}" -Iguests/vmtests/rt -frandom-seed="$s" -c "$s" -o "$o"
+	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T guests/vmtests/rt/link.ld "${vtobjs[@]}" "$o" "$obj/libguest.a" -lgcc -o "$out/${s%.c}.elf"
+	outputs+=("${s%.c}.elf")
+done
+
 if [ "$mode" = check ]; then
 	bad=0
 	for e in "${outputs[@]}"; do

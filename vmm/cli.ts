@@ -9,8 +9,12 @@ import { LoadError } from '../cpu/elf.ts';
 import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
+import { numaCommand } from './numa-cmd.ts';
+import type { NumaOptions } from './numa-policy.ts';
 import { ConsoleSink } from './console.ts';
 import { runVms } from './run.ts';
+import { DiskError } from './disk.ts';
+import { memoryExperiment, rowsTable, writeRows } from './memreport.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
 
@@ -87,7 +91,21 @@ interface RunCliOptions extends MachineCliOptions {
   netCopy?: boolean;
   linux?: boolean;
   initrd?: string;
+  /** NUMA (docs/numa.md): placement, dynamic policy, hot-page threshold. */
+  numaPlacement?: string;
+  numa?: string;
+  hotPages?: number;
+  /** Disks and memory sharing under the monitor (docs/disks.md). */
+  persistent?: boolean;
+  diskOverlay?: string;
+  bufferCache?: number;
+  shareScan?: boolean;
+  scanEvery?: number;
+  report?: string;
 }
+
+/** Default interval of the content scan (`--scan-every`; instructions of all VMs together). */
+const SHARE_SCAN_DEFAULT = 1_000_000;
 
 /** What `disco run --linux` boots without arguments: scripts/fetch-linux.sh's cache (docs/linux.md). */
 const LINUX_CACHE = resolve(import.meta.dirname, '..', '.cache', 'linux');
@@ -162,6 +180,10 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
     throw new CliError('--clock-mhz, --local-ns, --remote-ns and --uniform need the timing mode (--timing)');
   }
   if (opts.tlbEntries !== undefined) cfg.tlbEntries = opts.tlbEntries;
+  if (opts.hotPages !== undefined) {
+    if (!cfg.timing.enabled) throw new CliError('--hot-pages needs the timing mode (--timing)');
+    cfg.timing.hotPageThreshold = opts.hotPages;
+  }
   try {
     validateConfig(cfg);
   } catch (e) {
@@ -192,19 +214,37 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   }
   const initrd = opts.initrd === undefined ? undefined : readImage(opts.initrd);
   const sink = new ConsoleSink(process.stdout);
-  const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
   if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined || opts.netCopy !== undefined)) {
     throw new CliError('--vcpus, --vm-mem, --console-dir, --slice and --net-copy need --vms');
   }
+  if (opts.vms === undefined && (opts.numa !== undefined || opts.numaPlacement !== undefined)) throw new CliError('--numa and --numa-placement need --vms');
+  let numa: NumaOptions | undefined;
+  if (opts.numa !== undefined || opts.numaPlacement !== undefined) {
+    const pol = opts.numa ?? 'none';
+    if (!['none', 'migrate', 'replicate', 'migrate+replicate'].includes(pol)) throw new CliError(`--numa: unknown policy '${pol}' (expected none, migrate, replicate, migrate+replicate)`);
+    if (pol !== 'none' && cfg.timing.hotPageThreshold <= 0) throw new CliError('--numa needs the timing mode and a hot-page threshold (--timing --hot-pages N)');
+    numa = { placement: opts.numaPlacement ?? 'first-touch', migrate: pol.includes('migrate'), replicate: pol.includes('replicate') };
+  }
+  if (opts.vms === undefined && (opts.persistent || opts.diskOverlay !== undefined || opts.bufferCache !== undefined || opts.shareScan !== undefined || opts.scanEvery !== undefined || opts.report !== undefined)) {
+    throw new CliError('--persistent, --disk-overlay, --buffer-cache, --share-scan, --scan-every and --report need --vms');
+  }
+  if ((opts.persistent || opts.diskOverlay !== undefined) && opts.disk === undefined) throw new CliError('--persistent and --disk-overlay need --disk');
+  if (opts.persistent && opts.diskOverlay !== undefined) throw new CliError('a persistent disk has no overlay: give --persistent or --disk-overlay, not both');
+  if (opts.scanEvery !== undefined && !opts.shareScan) throw new CliError('--scan-every needs --share-scan');
+  if (opts.report !== undefined && opts.report !== 'memory') throw new CliError(`--report ${opts.report}: the only report is "memory"`);
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
-    return runVms(image, bytes, cfg, disk, {
+    const spec = opts.disk === undefined ? undefined : { path: opts.disk, persistent: opts.persistent, overlayDir: opts.diskOverlay };
+    return runVms(image, bytes, cfg, spec, {
       vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
-      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
+      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress, numa,
+      bufferCache: opts.bufferCache, reportMemory: opts.report === 'memory',
+      shareScan: opts.shareScan ? opts.scanEvery ?? SHARE_SCAN_DEFAULT : 0,
       netCopy: opts.netCopy,
     });
   }
+  const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const m = new Machine({ ...cfg, out: sink.put, disk });
   if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline: opts.cmdline });
   else m.load(bytes, image, opts.cmdline);
@@ -281,6 +321,49 @@ function addMachineOptions(cmd: Command): Command {
     .option('--no-progress', 'never show the progress line');
 }
 
+/** --scan-every: at least 1000 instructions between scans. */
+function parseScanEvery(text: string): number {
+  const n = parseCount(text);
+  if (n < 1000) throw new InvalidArgumentError(`"${text}": give at least 1000 instructions between scans`);
+  return n;
+}
+
+/** A size, or 0. */
+function parseSizeOrZero(text: string): number {
+  return text.trim() === '0' ? 0 : parseSize(text);
+}
+
+/** `disco memory`: the V/M table of N VMs of pmake from one copy-on-write disk (memreport.ts). */
+function memoryCommand(): Command {
+  return new Command('memory')
+    .description('the memory-sharing experiment (Disco Figure 6): virtual footprint against machine memory for 1, 2, 4, 8 VMs of pmake')
+    .option('--kernel <file>', 'guest kernel', 'guests/kernel/kernel.elf')
+    .option('--disk <file>', 'base disk image', 'guests/user/fs.img')
+    .option('--workload <cmdline>', 'guest command line of every VM', 'pmake 12 8')
+    .option('--vms <list>', 'VM counts, comma separated', '1,2,4,8')
+    .option('--vm-mem <size>', 'guest memory per VM', parseVmMem)
+    .option('--buffer-cache <size>', 'global buffer cache size (default 64M)', parseSizeOrZero)
+    .option('--share-scan', 'content-based page sharing (a scan that merges identical pages)')
+    .option('--scan-every <instructions>', `with --share-scan: instructions of all VMs between scans (default ${SHARE_SCAN_DEFAULT})`, parseScanEvery)
+    .option('--csv <file>', 'write the table as CSV')
+    .option('--json <file>', 'write the table as JSON')
+    .option('--svg <file>', 'draw the V/M bars as SVG')
+    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string }) => {
+      const counts = o.vms.split(',').map((t) => Number(t.trim()));
+      if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new CliError(`--vms ${o.vms}: give counts from 1 to 64, e.g. 1,2,4,8`);
+      const scanEvery = o.shareScan ? o.scanEvery ?? SHARE_SCAN_DEFAULT : 0;
+      readImage(o.kernel);
+      const rows = memoryExperiment({
+        kernel: o.kernel, disk: o.disk, workload: o.workload, counts, vmMem: o.vmMem, bufferCacheBytes: o.bufferCache, scanEvery,
+        progress: (l) => { if (process.stderr.isTTY) process.stderr.write(`\r${chalk.dim(`disco memory: ${l}`)}\x1b[K`); },
+      });
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      process.stdout.write(`${o.workload}, ${scanEvery > 0 ? `content scan every ${scanEvery} instructions` : 'no content scan'}\n${rowsTable(rows)}`);
+      writeRows(rows, o, `V/M: ${o.workload}${scanEvery > 0 ? ', content scan' : ''}`);
+      process.exitCode = rows.every((r) => r.sameOutput) ? 0 : 1;
+    });
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -304,6 +387,15 @@ export function buildProgram(): Command {
     .option('--net-copy', 'with --vms: the virtual subnet copies page-aligned pages instead of remapping them (docs/network.md)')
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
+    .option('--numa-placement <p>', 'with --vms: where new guest pages go: round-robin, first-touch (default), vcpu, node:K (docs/numa.md)')
+    .option('--numa <policy>', 'with --vms: dynamic NUMA policy: none, migrate, replicate, migrate+replicate (needs --timing --hot-pages)')
+    .option('--hot-pages <n>', 'timing mode: per-page, per-node miss count that makes a page hot for the NUMA policy', parseIntOpt('--hot-pages', 1, 1 << 30))
+    .option('--persistent', 'with --vms and --disk: the disk is persistent (writes reach the file; one VM at a time; docs/disks.md)')
+    .option('--disk-overlay <dir>', 'with --vms: keep each VM\'s copy-on-write overlay in DIR/vmN.cow (default: in memory, discarded)')
+    .option('--buffer-cache <size>', 'with --vms: size of the monitor\'s global disk buffer cache (default 64M; 0: none)', parseSizeOrZero)
+    .option('--share-scan', 'with --vms: content-based page sharing, a scan that merges identical pages copy-on-write (off by default)')
+    .option('--scan-every <instructions>', `with --share-scan: instructions of all VMs between scans (default ${SHARE_SCAN_DEFAULT})`, parseScanEvery)
+    .option('--report <what>', 'with --vms: "memory" prints the virtual footprint against the machine memory used (docs/disks.md)')
     .addHelpText('after', `
 Exit status: the guest's exit code (halt register at 0x1F000600, or 0 after SOFTRES),
 ${EXIT_LIMIT} when --max-instructions is reached, ${EXIT_DEADLOCK} when the guest sleeps forever,
@@ -321,6 +413,7 @@ Examples:
       }
       process.exitCode = runCommand(image, opts);
     });
+  program.addCommand(memoryCommand());
   program.addCommand(traceCommand({
     addMachineOptions,
     makeMachine: (opts, out) => {
@@ -333,6 +426,7 @@ Examples:
     progressLine,
     stopStatus,
   }));
+  program.addCommand(numaCommand()); // docs/numa.md
   return program;
 }
 
@@ -341,7 +435,7 @@ export function main(argv: string[]): void {
   try {
     program.parse(argv);
   } catch (e) {
-    const known = e instanceof CliError || e instanceof LoadError || e instanceof BusConfigError || e instanceof ConfigError || e instanceof RangeError;
+    const known = e instanceof CliError || e instanceof DiskError || e instanceof LoadError || e instanceof BusConfigError || e instanceof ConfigError || e instanceof RangeError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`${chalk.red('disco:')} ${known ? msg : `internal error: ${msg}`}\n`);
     if (!known || process.env.DISCO_DEBUG) {

@@ -46,6 +46,12 @@ export interface CostTable {
   shootdownEntry: number;
   /** Inter-processor interrupt sent for a shootdown or a wakeup on another CPU. */
   ipi: number;
+  // NUMA page moves (numa-policy.ts, migrate.ts; docs/numa.md).
+  /** The hot-page interrupt and the policy's decision (reading every node's counter). */
+  numaFault: number;
+  /** Copying a 4 KiB page between nodes: 1024 loads and stores, plus 32 remote line misses
+   * and 32 local ones at the default timing (32 x (180 + 60) + 2048 = 9728). */
+  pageCopy: number;
 }
 
 /** The default table (cycles). */
@@ -73,4 +79,6 @@ export const DEFAULT_COSTS: Readonly<CostTable> = {
   vcpuSwitch: 400,
   shootdownEntry: 30,
   ipi: 200,
+  numaFault: 300,
+  pageCopy: 9728,
 };

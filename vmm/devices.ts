@@ -19,6 +19,7 @@ import { Uart16550 } from '../cpu/uart16550.ts';
 import { NodeController, NODECTL_BASE, NODECTL_SIZE, type NodeHost } from '../cpu/nodectl.ts';
 import { VIRTIO_BLK_BASE, VIRTIO_BLK_IRQ, VIRTIO_BLK_SIZE } from '../cpu/virtio_blk.ts';
 import { VmVirtioBlk, type GuestDma } from './virtio.ts';
+import type { BlockStore } from './disk.ts';
 import { FPGA_CBUS_UART, FPGA_CBUS_UART_SIZE, FPGA_HALT, FPGA_SOFTRES, MALTA_COM1, MALTA_COM1_SIZE, MALTA_FPGA, MALTA_FPGA_SIZE, SOFTRES_MAGIC } from '../cpu/malta.ts';
 
 /** What the devices need from their VM. */
@@ -30,7 +31,7 @@ export interface VmDeviceHost {
   /** The virtual CPUs, for the node controller. */
   readonly nodeHost: NodeHost;
   /** The VM's disk and its memory as a device reaches it, or null (no disk device). */
-  readonly disk: { data: Uint8Array; dma: GuestDma } | null;
+  readonly disk: { data: BlockStore; dma: GuestDma } | null;
   /** Drive interrupt line `ip` of VCPU 0. */
   setIrq(ip: number, level: boolean): void;
 }

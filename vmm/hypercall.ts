@@ -16,6 +16,8 @@ import type { PCpu } from './sched.ts';
 import type { VCpu } from './vcpu.ts';
 import { PAGE_BYTES, PAGE_SHIFT } from './alloc.ts';
 import { WINDOW_BASE } from './vm.ts';
+import { readDisk } from './share.ts';
+import { BLOCK_BYTES, PersistentDisk } from './disk.ts';
 
 export const HCALL_BASE = 0x4d430000; // "MC"
 /** The probe's answer in v0, and the interface version in v1. */
@@ -35,6 +37,9 @@ export const HC_ZERO_PAGES = 8;
 export const HC_DISK_INFO = 9;
 export const HC_DISK_READ = 10;
 export const HC_DISK_WRITE = 11;
+// Disks and memory sharing (issue 7; docs/disks.md).
+export const HC_DISK_FLUSH = 12;
+export const HC_SHARE_INFO = 13;
 export const HC_NET_INFO = 16;
 export const HC_NET_SEND = 17;
 export const HC_NET_RECV = 18;
@@ -58,7 +63,8 @@ export const HC_NAMES: Readonly<Record<number, string>> = {
   [HC_PROBE]: 'probe', [HC_CONSOLE_WRITE]: 'console_write', [HC_CONSOLE_PUTC]: 'console_putc',
   [HC_CONSOLE_GETC]: 'console_getc', [HC_EXIT]: 'exit', [HC_IDLE]: 'idle', [HC_TIME]: 'time',
   [HC_INFO]: 'info', [HC_ZERO_PAGES]: 'zero_pages', [HC_DISK_INFO]: 'disk_info',
-  [HC_DISK_READ]: 'disk_read', [HC_DISK_WRITE]: 'disk_write', [HC_NET_INFO]: 'net_info',
+  [HC_DISK_READ]: 'disk_read', [HC_DISK_WRITE]: 'disk_write', [HC_DISK_FLUSH]: 'disk_flush',
+  [HC_SHARE_INFO]: 'share_info', [HC_NET_INFO]: 'net_info',
   [HC_NET_SEND]: 'net_send', [HC_NET_RECV]: 'net_recv', [HC_NET_CTL]: 'net_ctl',
 };
 
@@ -164,17 +170,44 @@ export function hypercall(m: Monitor, p: PCpu, v: VCpu): void {
       break;
     case HC_DISK_READ:
     case HC_DISK_WRITE: {
-      if (vm.disk === null) { v0 = HC_ENODEV; break; }
+      const disk = vm.disk;
+      if (disk === null) { v0 = HC_ENODEV; break; }
       const sector = a0 >>> 0, count = a1 >>> 0;
-      const capacity = Math.floor(vm.disk.length / SECTOR_BYTES);
-      if (count === 0 || count > DISK_MAX_SECTORS || sector + count > capacity) { v0 = HC_EINVAL; break; }
+      const capacity = Math.floor(disk.length / SECTOR_BYTES);
+      if (count === 0 || count > DISK_MAX_SECTORS || sector >= capacity || count > capacity - sector) { v0 = HC_EINVAL; break; }
       const len = count * SECTOR_BYTES;
       const g = buffer(a2, len);
       if (g < 0) { v0 = HC_EFAULT; break; }
+      // The monitor's DMA moves words: a buffer must be word aligned (docs/disks.md).
+      if ((g & 3) !== 0) { v0 = HC_EINVAL; break; }
       const at = sector * SECTOR_BYTES;
-      if (fn === HC_DISK_READ) vm.copyIn(g, vm.disk.subarray(at, at + len), p.node);
-      else vm.disk.set(vm.copyOut(g, len, p.node), at);
-      m.charge(p, v, 'copyWord', len / 4);
+      if (fn === HC_DISK_READ) {
+        // Whole 4 KiB blocks into whole pages are mapped from the buffer cache (share.ts).
+        m.charge(p, v, 'copyWord', readDisk(m, vm, disk, at, len, g, p.node) / 4);
+      } else {
+        if (disk instanceof PersistentDisk && m.share.cache !== null) {
+          // Cached copies of these blocks are stale now (an overlay's base blocks are not).
+          for (let b = Math.floor(at / BLOCK_BYTES); b * BLOCK_BYTES < at + len; b++) {
+            const key = disk.shareKey(b);
+            if (key !== null) m.share.cache.invalidate(key);
+          }
+        }
+        disk.write(at, vm.copyOut(g, len, p.node));
+        m.charge(p, v, 'copyWord', len / 4);
+      }
+      break;
+    }
+    case HC_DISK_FLUSH:
+      // The VM's writes so far become durable (persistent disks, overlay files: fsync).
+      if (vm.disk === null) { v0 = HC_ENODEV; break; }
+      vm.disk.flush();
+      break;
+    case HC_SHARE_INFO: {
+      // a0 = 0: how many of this VM's guest pages are mapped to shared machine pages now.
+      if (a0 !== 0) { v0 = HC_EINVAL; break; }
+      let n = 0;
+      for (let g = 0; g < vm.pages; g++) { const mp = vm.pmap.mpage[g]; if (mp >= 0 && m.share.isShared(mp)) n++; }
+      v0 = n;
       break;
     }
     // The virtual subnet (net.ts; docs/hypercalls.md "Virtual subnet").

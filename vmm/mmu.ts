@@ -62,7 +62,7 @@ function windowEntry(m: Monitor, p: PCpu, v: VCpu, pair: number): Built {
     const gpa = (pair - WINDOW_BASE + h * PAGE_BYTES) >>> 0;
     if (gpa >= vm.memBytes) continue;
     const gpn = gpa >>> PAGE_SHIFT;
-    const mp = vm.page(gpn, p.node);
+    const mp = m.numa === null ? vm.page(gpn, p.node) : m.numa.mapFor(vm, gpn, p.node); // the node's replica
     const lo = machineLo(m.machine.bus, mp, C_CACHED, (vm.pmap.flags[gpn] & PMAP_READONLY) === 0);
     if (h === 0) { b.lo0 = lo; b.mp0 = mp; } else { b.lo1 = lo; b.mp1 = mp; }
   }
@@ -86,7 +86,7 @@ function guestEntry(m: Monitor, p: PCpu, v: VCpu, i: number, pair: number): Buil
     const gpa = base - (base % pb) + ((hva >>> 0) % pb);
     if (gpa >= vm.memBytes) continue;
     const gpn = Math.floor(gpa / PAGE_BYTES);
-    const mp = vm.page(gpn, p.node);
+    const mp = m.numa === null ? vm.page(gpn, p.node) : m.numa.mapFor(vm, gpn, p.node); // the node's replica
     const dirty = (glo & 4) !== 0 && (vm.pmap.flags[gpn] & PMAP_READONLY) === 0;
     const lo = machineLo(m.machine.bus, mp, (glo >>> 3) & 7, dirty);
     if (h === 0) { b.lo0 = lo; b.mp0 = mp; } else { b.lo1 = lo; b.mp1 = mp; }

@@ -39,7 +39,9 @@ import { Vm, VmFault, WINDOW_BASE, windowAlias, type StopKind, type VmConfig } f
 import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './mmu.ts';
 import { hypercall, isHypercall } from './hypercall.ts';
 import type { MonitorObserver } from './events.ts';
-import { Subnet, breakSharing } from './net.ts';
+import { NumaManager, type NumaStats } from './numa-policy.ts';
+import { SharedPages, breakCow, unmapGuestPage } from './share.ts';
+import { Subnet } from './net.ts';
 
 /** The monitor's idle loop lives in machine page 0, run in kernel mode through kseg0. */
 export const IDLE_PC = 0x80000000 | 0;
@@ -55,6 +57,8 @@ export interface MonitorOptions extends Omit<MachineOptions, 'out' | 'disk'> {
   console: (vm: Vm, byte: number) => void;
   /** Told once when a VM halts or is stopped (vm.stopMessage says how). */
   onVmStop?: (vm: Vm) => void;
+  /** Bytes of the global disk buffer cache (share.ts, bufcache.ts); 0: none. Default 64 MiB. */
+  bufferCacheBytes?: number;
 }
 
 export interface MonitorRunOptions {
@@ -74,6 +78,8 @@ export interface MonitorResult {
 }
 
 export const DEFAULT_SLICE = 100_000;
+/** Default size of the global disk buffer cache (docs/disks.md). */
+export const DEFAULT_BUFFER_CACHE = 64 * 1024 * 1024;
 
 export class Monitor implements TrapHandler {
   readonly machine: Machine;
@@ -98,6 +104,10 @@ export class Monitor implements TrapHandler {
   readonly internalErrors: string[] = [];
   /** Traces and experiments attach here (events.ts); null costs nothing. */
   observer: MonitorObserver | null = null;
+  /** NUMA placement, migration and replication (numa-policy.ts); null until a VM asks for it. */
+  numa: NumaManager | null = null;
+  /** Copy-on-write shared machine pages and the disk buffer cache (share.ts). */
+  readonly share: SharedPages;
   /** The virtual subnet (net.ts): every VM's network interface. */
   readonly net: Subnet = new Subnet(this);
 
@@ -112,6 +122,7 @@ export class Monitor implements TrapHandler {
     this.onVmStop = opts.onVmStop ?? null;
     this.alloc = new MachineAllocator(m.bus.ramSize, m.nodes);
     this.memmap = new Memmap(this.alloc.totalPages, (gid) => this.vcpus[gid], m.mem !== null ? (mp) => m.mem!.flushPage(mp) : null);
+    this.share = new SharedPages(this, opts.bufferCacheBytes ?? DEFAULT_BUFFER_CACHE);
     // Machine page 0: the idle loop (kernel mode, kseg0).
     this.alloc.reserve(0);
     IDLE_LOOP.forEach((w, i) => { m.bus.ram32[i] = w | 0; });
@@ -146,6 +157,7 @@ export class Monitor implements TrapHandler {
     this.vms.push(vm);
     this.live++;
     try {
+      if (cfg.numa !== undefined) NumaManager.configure(this, vm, cfg.numa); // bad options stop this VM only
       vm.load(cfg.image, cfg.imageName, cfg.cmdline ?? '', this.pcpus[vm.vcpus[0].home].node);
     } catch (e) {
       this.stopVm(vm, 'fault', e instanceof Error ? e.message : String(e), false);
@@ -200,6 +212,7 @@ export class Monitor implements TrapHandler {
         if (this.live === 0) break;
       }
       this.checkLimits();
+      if (this.numa !== null) this.numa.service(); // NUMA: hot pages move between rounds
       if (opts.onRound) opts.onRound();
       if (opts.onProgress && m.instructions() >= nextProgress) {
         opts.onProgress(m.instructions(), m.cpu.cycles);
@@ -256,6 +269,7 @@ export class Monitor implements TrapHandler {
       if (vm.pmap.mpage[gpn] !== PMAP_NONE) this.freeGuestPage(vm, gpn, -1);
     }
     for (const v of vm.vcpus) this.alloc.release(v.privPage);
+    vm.disk?.close(); // a persistent disk's lock goes with its VM
     for (const p of this.pcpus) {
       const q = p.queue.filter((v) => v.vm !== vm);
       p.queue.length = 0;
@@ -274,7 +288,10 @@ export class Monitor implements TrapHandler {
   /** Allocate, zero and map guest page `gpn` of `vm` (Vm.page calls this on first touch). */
   allocGuestPage(vm: Vm, gpn: number, node: number): number {
     if (vm.account.held >= vm.account.limitPages) throw new VmFault(`exceeds its memory limit of ${vm.account.limitPages} pages`, 'memory');
-    const mp = this.alloc.alloc(node);
+    const place = this.numa === null ? node : this.numa.place(vm, node);
+    let mp = this.alloc.alloc(place);
+    // Cached disk blocks no VM maps are the first memory to give back (share.ts).
+    if (mp < 0 && this.share.reclaim(1) > 0) mp = this.alloc.alloc(place);
     if (mp < 0) throw new VmFault(`the machine has no free memory for guest page ${gpn} (${vm.account.held} pages held)`, 'memory');
     this.machine.bus.ram32.fill(0, mp * 1024, mp * 1024 + 1024);
     vm.pmap.set(gpn, mp);
@@ -291,12 +308,14 @@ export class Monitor implements TrapHandler {
 
   /** Shoot down every translation of guest page `gpn`, then free its machine page. */
   private freeGuestPage(vm: Vm, gpn: number, initiator: number): { entries: number; remoteCpus: number } {
+    if (this.numa !== null) this.numa.forget(vm, gpn); // NUMA: replicas go first
     const mp = vm.pmap.mpage[gpn];
+    // A shared page: only this VM's translations go; the page stays for its other users.
+    if (this.share.isShared(mp)) return { entries: unmapGuestPage(this, vm, gpn, initiator), remoteCpus: 0 };
     const r = this.memmap.shootdown(mp, initiator);
     vm.pmap.clear(gpn);
     this.memmap.removeOwner(mp, vm.id, gpn);
-    // A shared page (net.ts remapping) stays while another VM or a message still holds it.
-    if (this.memmap.owners(mp).length === 0) this.alloc.release(mp);
+    this.alloc.release(mp);
     vm.account.remove(this.alloc.nodeOf(mp));
     return r;
   }
@@ -311,23 +330,27 @@ export class Monitor implements TrapHandler {
 
   /**
    * A guest write reached a page the pmap maps read-only (copy-on-write, replicas: the NUMA
-   * and disk-sharing work). Pages shared by the virtual subnet get a private copy (net.ts).
+   * and disk-sharing work). NUMA replicas are recognised by numa-policy.ts's own state; shared
+   * pages (share.ts: buffer cache, remapped payloads, content scan) get a private copy through
+   * breakCow.
    */
   writeFault(p: PCpu, v: VCpu, gpn: number): void {
-    if (breakSharing(this, p, v, v.vm, gpn, p.node)) return;
+    // NUMA replicas: collapse to one writable copy (IVY's one writer or many readers).
+    if (this.numa !== null && this.numa.writeFault(p, v, gpn)) return;
+    const mp = v.vm.pmap.mpage[gpn];
+    if (mp !== PMAP_NONE && this.share.isShared(mp)) { breakCow(this, v.vm, gpn, p.node); return; }
     throw new VmFault(`write to read-only guest page ${gpn}: copy-on-write is not implemented yet`);
   }
 
   /**
-   * The monitor itself is about to write guest page `gpn` (DMA, monitor-call results): a page
-   * the pmap marks read-only gets its private copy first, as a guest write would.
+   * The monitor itself writes guest page `gpn` (DMA, loading): if it is a shared page, give
+   * the VM its private copy first (share.ts breakCow). True if the page was shared.
    */
-  monitorWrite(vm: Vm, gpn: number, node: number): void {
-    if ((vm.pmap.flags[gpn] & PMAP_READONLY) === 0) return;
-    const p = this.pcpus[this.machine.bus.currentCpu];
-    const v = p.current !== null && p.current.vm === vm ? p.current : null;
-    if (breakSharing(this, v === null ? null : p, v, vm, gpn, node)) return;
-    throw new VmFault(`monitor write to read-only guest page ${gpn}: copy-on-write is not implemented yet`, 'fault', vm);
+  writeShared(vm: Vm, gpn: number, node: number): boolean {
+    const mp = vm.pmap.mpage[gpn];
+    if (mp === PMAP_NONE || !this.share.isShared(mp)) return false;
+    breakCow(this, vm, gpn, node);
+    return true;
   }
 
   // -------------------------------------------------------------------------------------
@@ -790,37 +813,50 @@ export class Monitor implements TrapHandler {
 
   /**
    * Check the isolation invariants; returns the violations found (empty when all hold):
-   * a machine page backs at most one guest page and the memmap agrees with the pmaps; every
+   * a machine page backs at most one guest page unless it is a copy-on-write shared page,
+   * which every owner maps read-only, and the memmap agrees with the pmaps; every
    * machine TLB entry is a copy of an L2TLB entry of the VCPU that owns that TLB; every L2TLB
    * entry maps only its VM's own pages (or its VCPU's privileged page) and is referenced from
    * the memmap.
    */
   checkInvariants(): string[] {
     const bad: string[] = [];
-    const owner = new Map<number, string>();
-    const sharedRo = new Set<number>();
+    // Machine page -> the guest pages it backs ("vm:gpn"). Several only for shared pages
+    // (share.ts), which every owner must map read-only.
+    const owner = new Map<number, string[]>();
     for (const vm of this.vms) {
       for (let g = 0; g < vm.pages; g++) {
         const mp = vm.pmap.mpage[g];
         if (mp === PMAP_NONE) continue;
         if (!vm.running) bad.push(`${vm.name} is stopped but still holds machine page ${mp}`);
         const who = `${vm.name}:${g}`;
-        // Several guest pages may share a machine page only read-only (net.ts remapping).
-        if (owner.has(mp) && !(sharedRo.has(mp) && (vm.pmap.flags[g] & PMAP_READONLY) !== 0)) bad.push(`machine page ${mp} backs ${owner.get(mp)} and ${who}`);
-        if ((vm.pmap.flags[g] & PMAP_READONLY) !== 0 && (!owner.has(mp) || sharedRo.has(mp))) sharedRo.add(mp);
-        else sharedRo.delete(mp);
-        owner.set(mp, owner.has(mp) ? `${owner.get(mp)} ${who}` : who);
+        const list = owner.get(mp);
+        if (list !== undefined && !this.share.isShared(mp)) bad.push(`machine page ${mp} backs ${list.join(', ')} and ${who}`);
+        if (this.share.isShared(mp) && (vm.pmap.flags[g] & PMAP_READONLY) === 0) bad.push(`shared machine page ${mp} is writable for ${who}`);
+        if (list === undefined) owner.set(mp, [who]); else list.push(who);
         if (!this.memmap.owners(mp).some((o) => o.vm === vm.id && o.gpn === g)) bad.push(`memmap does not know ${who} -> ${mp}`);
         if (this.alloc.useOf(mp) !== 'vm') bad.push(`machine page ${mp} of ${who} is not allocated to a VM`);
       }
     }
+    if (this.numa !== null) {
+      // NUMA replicas: extra read-only copies of a guest page, owned by it in the memmap.
+      for (const [mp, vm, g] of this.numa.mover.replicaOwners()) {
+        const who = `${vm.name}:${g}`;
+        if (owner.has(mp)) bad.push(`machine page ${mp} backs ${owner.get(mp)!.join(', ')} and replica ${who}`);
+        owner.set(mp, [who]);
+        if (!this.memmap.owners(mp).some((o) => o.vm === vm.id && o.gpn === g)) bad.push(`memmap does not know replica ${who} -> ${mp}`);
+        if (this.alloc.useOf(mp) !== 'vm') bad.push(`replica ${mp} of ${who} is not allocated to a VM`);
+      }
+    }
+    const ownedBy = (mp: number, vm: Vm): boolean => owner.get(mp)?.some((w) => w.startsWith(`${vm.name}:`)) ?? false;
+    const whoText = (mp: number): string => owner.get(mp)?.join(', ') ?? 'not a guest page';
     for (const v of this.vcpus) {
       const l2 = v.l2;
       for (const s of l2.slots()) {
-        for (const mp of [l2.mp0[s], l2.mp1[s]]) {
+        for (const [mp, lo] of [[l2.mp0[s], l2.lo0[s]], [l2.mp1[s], l2.lo1[s]]]) {
           if (mp < 0) continue;
-          const who = owner.get(mp);
-          if (who === undefined || !ownedBy(who, v.vm.name)) bad.push(`${v.vm.name} VCPU ${v.index} L2TLB slot ${s} maps machine page ${mp} (${who ?? 'not a guest page'})`);
+          if (!ownedBy(mp, v.vm)) bad.push(`${v.vm.name} VCPU ${v.index} L2TLB slot ${s} maps machine page ${mp} (${whoText(mp)})`);
+          if (this.share.isShared(mp) && (lo & 4) !== 0) bad.push(`${v.vm.name} VCPU ${v.index} L2TLB slot ${s} maps shared machine page ${mp} writable`);
           if (!this.memmap.refs(mp).some((r) => r.gid === v.gid && r.slot === s)) bad.push(`memmap misses ${v.vm.name} VCPU ${v.index} slot ${s} -> ${mp}`);
         }
       }
@@ -839,9 +875,8 @@ export class Monitor implements TrapHandler {
         for (const lo of [t.lo0[i], t.lo1[i]]) {
           if ((lo & 2) === 0) continue;
           const mp = bus.ramOffset(((lo >>> 6) & 0xffffff) * 4096) / 4096;
-          const who = owner.get(mp);
-          if (mp !== v.privPage && (who === undefined || !ownedBy(who, v.vm.name))) bad.push(`CPU ${p.id} TLB entry ${i} maps machine page ${mp} (${who ?? 'not a guest page'}) for ${v.vm.name}`);
-          if ((lo & 4) !== 0 && sharedRo.has(mp)) bad.push(`CPU ${p.id} TLB entry ${i} maps read-only machine page ${mp} (${who}) writable`);
+          if (mp !== v.privPage && !ownedBy(mp, v.vm)) bad.push(`CPU ${p.id} TLB entry ${i} maps machine page ${mp} (${whoText(mp)}) for ${v.vm.name}`);
+          if (this.share.isShared(mp) && (lo & 4) !== 0) bad.push(`CPU ${p.id} TLB entry ${i} maps shared machine page ${mp} writable for ${v.vm.name}`);
         }
       }
     }
@@ -902,6 +937,7 @@ export class Monitor implements TrapHandler {
         pagesZeroed: a.zeroed,
       },
       vcpuList: vcpus,
+      ...(this.numa?.params(vm) ? { numa: this.numa.stats(vm) } : {}),
     };
   }
 }
@@ -927,6 +963,8 @@ export interface VmStats {
   consoleBytes: number;
   memory: { guestBytes: number; residentBytes: number; peakBytes: number; byNode: number[]; pagesAllocated: number; pagesReleased: number; pagesZeroed: number };
   vcpuList: Array<{ vcpu: number; home: number; state: string; instructions: number; l2tlb: { hits: number; misses: number; hitRate: number; entries: number; evictions: number } }>;
+  /** NUMA placement and moves, when the VM has a NUMA configuration (docs/numa.md). */
+  numa?: NumaStats;
 }
 
 /**
@@ -950,11 +988,6 @@ const EMUL_COST: Readonly<Record<string, keyof CostTable>> = {
   di: 'diEi', ei: 'diEi', wait: 'wait', cache: 'cache', rdhwr: 'rdhwr', rdpgpr: 'mfc0', wrpgpr: 'mfc0',
   kseg: 'emulMem', 'kseg0-fetch': 'emulMem', synci: 'cache', mmio: 'mmio',
 };
-
-/** True if the owner list `who` ("vm0:12 vm3:40") names a page of VM `name`. */
-function ownedBy(who: string, name: string): boolean {
-  return who.split(' ').some((w) => w.startsWith(`${name}:`));
-}
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -15,20 +15,19 @@
 // VMs x senderInflight x (header + one page) for it, and other senders' messages still go
 // through at their own pace.
 //
+// Sharing is share.ts's: on send the page becomes a copy-on-write shared page (markShared:
+// read-only in every pmap, writable translations shot down); on receipt shareIntoVm maps it
+// into the receiver; a write by anyone goes through Monitor.writeFault / writeShared -> breakCow.
 // While a page travels, the message holds it: the memmap lists a pseudo-owner (NET_OWNER,
-// message serial) so the page is neither freed nor written in place while in flight.
-//
-// The page-sharing primitives below (makeReadOnly, mapShared, breakSharing) use only the pmap's
-// PMAP_READONLY flag, the memmap's owners and shootdown, and the allocator; they are the same
-// operations the disk buffer cache needs, and are meant to be replaced by vmm/share.ts's
-// shareIntoVm() once that exists.
+// message serial), so breakCow copies for a writer instead of handing it the page and
+// share.unmapped does not free it; the pseudo-owner goes on receipt or drop.
 
 import { PAGE_BYTES, PAGE_SHIFT } from './alloc.ts';
-import { PMAP_NONE, PMAP_READONLY } from './pmap.ts';
 import type { Monitor } from './monitor.ts';
 import type { PCpu } from './sched.ts';
+import { shareIntoVm } from './share.ts';
 import type { VCpu } from './vcpu.ts';
-import { VmFault, type Vm } from './vm.ts';
+import type { Vm } from './vm.ts';
 
 /** Longest header and data part of one message. */
 export const NET_HDR_MAX = 256;
@@ -104,10 +103,6 @@ class Nic {
 export class Subnet {
   private readonly nics = new Map<number, Nic>();
   private serial = 0;
-  /** Machine pages this subnet made read-only that may still be so (breakSharing claims them). */
-  readonly shared = new Set<number>();
-  /** Private copies made when a shared page was written (statistics). */
-  cowCopies = 0;
   /** Remap page-aligned pages (Disco); false copies every data part (for comparisons). */
   remap = true;
 
@@ -183,8 +178,9 @@ export class Subnet {
       // By reference: the page becomes read-only for the sender and held by the message.
       const gpn = dg >>> PAGE_SHIFT;
       const mp = vm.page(gpn, p.node);
-      makeReadOnly(m, p, v, vm, gpn);
-      this.shared.add(mp);
+      const before = m.memmap.shootdowns;
+      m.share.markShared(mp, p.id);
+      if (m.memmap.shootdowns !== before) m.charge(p, v, 'shootdownEntry');
       m.memmap.addOwner(mp, NET_OWNER, msg.serial);
       msg.page = mp;
     } else if (dl > 0) {
@@ -234,12 +230,11 @@ export class Subnet {
     let copied = hl, dl = 0;
     if (msg.page >= 0) {
       if (dc >= PAGE_BYTES && (dg & (PAGE_BYTES - 1)) === 0) {
-        mapShared(m, p, v, vm, dg >>> PAGE_SHIFT, msg.page);
+        shareIntoVm(m, vm, dg >>> PAGE_SHIFT, msg.page); // charges the remap
         this.dropRef(msg);
         n.pagesRemapped++;
         dl = PAGE_BYTES;
         flags |= NET_RX_REMAPPED;
-        m.charge(p, v, 'pageAlloc');
       } else {
         dl = Math.min(dc, PAGE_BYTES);
         if (dl < PAGE_BYTES) flags |= NET_RX_TRUNCATED;
@@ -267,10 +262,7 @@ export class Subnet {
     if (msg.page < 0) return;
     const m = this.m, mp = msg.page;
     m.memmap.removeOwner(mp, NET_OWNER, msg.serial);
-    if (m.memmap.owners(mp).length === 0) {
-      m.memmap.shootdown(mp, -1);
-      m.alloc.release(mp);
-    }
+    m.share.unmapped(mp); // freed if no VM maps it and the buffer cache does not hold it
     msg.page = -1;
   }
 
@@ -315,68 +307,4 @@ function bufferAddress(a: number): number {
   if (u < 0xc0000000) return u & 0x1fffffff;
   if (u < 0xd0000000) return u - 0xc0000000;
   return -1;
-}
-
-// ---------------------------------------------------------------------------------------
-// Page sharing through the pmap, the memmap and the allocator (to move to vmm/share.ts).
-
-/** Make guest page `gpn` of `vm` read-only (every cached writable translation goes first). */
-export function makeReadOnly(m: Monitor, p: PCpu | null, v: VCpu | null, vm: Vm, gpn: number): void {
-  if ((vm.pmap.flags[gpn] & PMAP_READONLY) !== 0) return;
-  const mp = vm.pmap.mpage[gpn];
-  if (mp === PMAP_NONE) return;
-  const r = m.memmap.shootdown(mp, p === null ? -1 : p.id);
-  vm.pmap.flags[gpn] |= PMAP_READONLY;
-  if (p !== null && v !== null) {
-    m.charge(p, v, 'shootdownEntry', r.entries);
-    m.charge(p, v, 'ipi', r.remoteCpus);
-  }
-}
-
-/**
- * Map machine page `mp` read-only at guest page `gpn` of `vm`, in place of whatever page was
- * there (given back to the machine unless someone else still maps it).
- */
-export function mapShared(m: Monitor, p: PCpu, v: VCpu, vm: Vm, gpn: number, mp: number): void {
-  if (vm.pmap.mpage[gpn] === mp) { vm.pmap.flags[gpn] |= PMAP_READONLY; return; }
-  m.releaseGuestPage(p, v, vm, gpn);
-  vm.pmap.set(gpn, mp, PMAP_READONLY);
-  m.memmap.addOwner(mp, vm.id, gpn);
-  vm.account.add(m.alloc.nodeOf(mp));
-}
-
-/**
- * Give guest page `gpn` of `vm` (read-only in the pmap because it was shared) a page it may
- * write: a private copy while others still hold the machine page, else the page itself made
- * writable. Returns false if the page is not one this module shared (another read-only kind).
- */
-export function breakSharing(m: Monitor, p: PCpu | null, v: VCpu | null, vm: Vm, gpn: number, node: number): boolean {
-  const mp = vm.pmap.mpage[gpn];
-  if (mp === PMAP_NONE || (vm.pmap.flags[gpn] & PMAP_READONLY) === 0) return false;
-  const owners = m.memmap.owners(mp);
-  const mine = owners.some((o) => o.vm === NET_OWNER) || owners.length > 1 || m.net.shared.has(mp);
-  if (!mine) return false;
-  const r = m.memmap.shootdown(mp, p === null ? -1 : p.id);
-  if (owners.length > 1) {
-    const np = m.alloc.alloc(node);
-    if (np < 0) throw new VmFault(`the machine has no free memory to copy shared guest page ${gpn}`, 'memory', vm);
-    const ram = m.machine.bus.ram32;
-    ram.copyWithin(np * 1024, mp * 1024, mp * 1024 + 1024);
-    m.memmap.removeOwner(mp, vm.id, gpn);
-    m.memmap.addOwner(np, vm.id, gpn);
-    vm.pmap.set(gpn, np, 0);
-    vm.account.remove(m.alloc.nodeOf(mp));
-    vm.account.add(m.alloc.nodeOf(np));
-    m.net.shared.add(mp);
-    if (p !== null && v !== null) { m.charge(p, v, 'pageAlloc'); m.charge(p, v, 'copyWord', PAGE_BYTES / 4); }
-    m.net.cowCopies++;
-  } else {
-    vm.pmap.flags[gpn] &= ~PMAP_READONLY;
-    m.net.shared.delete(mp);
-  }
-  if (p !== null && v !== null) {
-    m.charge(p, v, 'shootdownEntry', r.entries);
-    m.charge(p, v, 'ipi', r.remoteCpus);
-  }
-  return true;
 }

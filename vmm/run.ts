@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { MachineConfig } from '../cpu/config.ts';
 import { Monitor, type VmStats } from './monitor.ts';
 import type { Vm } from './vm.ts';
+import type { NumaOptions } from './numa-policy.ts';
+import { BaseImage, OverlayDisk, PersistentDisk, type VmDisk } from './disk.ts';
+import { MemoryMeter, memoryLine } from './memreport.ts';
 
 /** Exit statuses of a VM the monitor stopped (the same as `disco run` uses for the machine). */
 const STOP_STATUS: Readonly<Record<string, number>> = { limit: 124, deadlock: 125, fault: 126, memory: 126 };
@@ -29,6 +32,41 @@ export interface VmsRunOptions {
   progress?: boolean;
   /** The virtual subnet copies page-aligned pages instead of remapping them (net.ts). */
   netCopy?: boolean;
+  /** NUMA placement and policy of every VM (docs/numa.md). */
+  numa?: NumaOptions;
+  /** Bytes of the global disk buffer cache (0: none; default Monitor's 64 MiB). */
+  bufferCache?: number;
+  /** Run the content-based sharing scan every this many instructions (0: off). */
+  shareScan?: number;
+  /** Print the V/M memory line at the end (`--report memory`). */
+  reportMemory?: boolean;
+}
+
+/**
+ * The disk the VMs boot from (docs/disks.md): one base image shared by all, each VM's writes
+ * in its own overlay (in memory, or DIR/vmN.cow), or a persistent disk (one VM at a time).
+ */
+export interface DiskSpec {
+  path: string;
+  persistent?: boolean;
+  overlayDir?: string;
+}
+
+/** Open the VMs' disks (throws DiskError with one line for unusable images). */
+function openDisks(spec: DiskSpec, names: string[]): VmDisk[] {
+  if (spec.persistent) {
+    const out: VmDisk[] = [];
+    try {
+      for (let i = 0; i < names.length; i++) out.push(new PersistentDisk(spec.path));
+    } catch (e) {
+      for (const d of out) d.close(); // the first VM's lock goes too
+      throw e;
+    }
+    return out;
+  }
+  const base = BaseImage.open(spec.path);
+  if (spec.overlayDir !== undefined) mkdirSync(spec.overlayDir, { recursive: true });
+  return names.map((n) => new OverlayDisk(base, spec.overlayDir === undefined ? null : join(spec.overlayDir, `${n}.cow`)));
 }
 
 /** Per-VM console: line-buffered, each line prefixed with the VM's name (coloured on a TTY). */
@@ -86,16 +124,18 @@ class VmConsoles {
 }
 
 /** Run the VMs; returns the process exit status. Throws RangeError/LoadError for bad input. */
-export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: Uint8Array | undefined, opts: VmsRunOptions): number {
+export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: DiskSpec | undefined, opts: VmsRunOptions): number {
   const totalMem = cfg.memPerNode * cfg.nodes;
   const vmMem = opts.vmMem ?? Math.min(256, Math.floor((totalMem - 0x100000) / opts.vms / 0x100000)) * 0x100000;
   if (vmMem < 0x100000) throw new RangeError(`--vms ${opts.vms}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB per VM (give --mem or --vm-mem)`);
   const names = Array.from({ length: opts.vms }, (_, i) => `vm${i}`);
+  const disks: VmDisk[] = disk === undefined ? [] : openDisks(disk, names);
   const consoles = new VmConsoles(names, opts.consoleDir, process.stdout.isTTY === true);
   const stops: string[] = [];
   const mon = new Monitor({
     ...cfg,
     sliceCycles: opts.slice,
+    bufferCacheBytes: opts.bufferCache,
     console: (vm, b) => consoles.put(vm.id, b),
     onVmStop: (vm) => {
       if (vm.stopKind !== 'halt') {
@@ -109,12 +149,14 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
   for (let i = 0; i < opts.vms; i++) {
     mon.createVm({
       name: names[i], memBytes: vmMem, vcpus: opts.vcpus, image: bytes, imageName: image, cmdline: opts.cmdline,
-      disk: disk === undefined ? undefined : disk.slice(), maxInstructions: opts.maxInstructions,
+      disk: disks[i], maxInstructions: opts.maxInstructions, numa: opts.numa,
     });
   }
+  const meter = opts.reportMemory || (opts.shareScan ?? 0) > 0 ? new MemoryMeter(mon, 1_000_000, opts.shareScan ?? 0) : null;
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
   const res = mon.run({
+    onRound: meter === null ? undefined : () => meter.onRound(),
     progressEvery: 100_000_000,
     onProgress: (insns, cycles) => {
       consoles.flush();
@@ -125,6 +167,9 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
     },
   });
   consoles.close();
+  for (const d of disks) d.close();
+  const memory = meter?.report() ?? null;
+  if (opts.reportMemory && memory !== null) process.stderr.write(`${memoryLine(memory)}\n`);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (showProgress) process.stderr.write('\r\x1b[K');
   if (opts.stats !== undefined && opts.stats !== false) {
@@ -143,6 +188,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       sliceCycles: mon.slice,
       vms: mon.vms.map((vm) => mon.vmStats(vm)),
       monitor: monitorStats(mon),
+      memory,
       net: netStats(mon),
       cpus: s.cpus,
       nodes: s.nodes,
@@ -169,13 +215,15 @@ function monitorStats(mon: Monitor): Record<string, unknown> {
     shootdowns: mon.memmap.shootdowns,
     translationsShotDown: mon.memmap.entriesShot,
     monitorPages: mon.alloc.monitorPages,
+    sharing: { ...mon.share.stats },
+    bufferCache: mon.share.cache?.stats() ?? null,
     freePagesByNode: Array.from({ length: mon.alloc.nodes }, (_, n) => mon.alloc.freePages(n)),
   };
 }
 
 /** The virtual subnet (net.ts): per VM interface counters, private copies of shared pages. */
 function netStats(mon: Monitor): Record<string, unknown> {
-  return { vms: mon.vms.map((vm) => ({ name: vm.name, ...mon.net.stats(vm) })), cowCopies: mon.net.cowCopies, inflightPages: mon.net.inflightPages() };
+  return { vms: mon.vms.map((vm) => ({ name: vm.name, ...mon.net.stats(vm) })), cowCopies: mon.share.stats.cowCopies, inflightPages: mon.net.inflightPages() };
 }
 
 export type { VmStats };

@@ -20,6 +20,7 @@ import {
   VIRTIO_MMIO_QUEUE_READY, VIRTIO_MMIO_QUEUE_SEL, VIRTIO_MMIO_STATUS, VIRTIO_MMIO_VENDOR_ID, VIRTIO_MMIO_VERSION,
   VIRTIO_VENDOR_DISCO, VIRTQ_AVAIL_F_NO_INTERRUPT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE,
 } from '../cpu/virtio_blk.ts';
+import type { BlockStore } from './disk.ts';
 
 /** Guest physical memory as the device reaches it (vm.ts implements it over the pmap). */
 export interface GuestDma {
@@ -56,7 +57,7 @@ export class VmVirtioBlk implements Device {
   private usedIdx = 0;
   private intStatus = 0;
 
-  constructor(private readonly disk: Uint8Array, private readonly dma: GuestDma, private readonly irq: (level: boolean) => void) {}
+  constructor(private readonly disk: BlockStore, private readonly dma: GuestDma, private readonly irq: (level: boolean) => void) {}
 
   private get capacity(): number {
     return Math.floor(this.disk.length / SECTOR_SIZE);
@@ -236,14 +237,15 @@ export class VmVirtioBlk implements Device {
         }
         let pos = sector * SECTOR_SIZE;
         for (const s of data) {
-          if (into) d.write(s.gpa, this.disk.subarray(pos, pos + s.len));
-          else this.disk.set(d.read(s.gpa, s.len), pos);
+          if (into) d.write(s.gpa, this.disk.read(pos, s.len));
+          else this.disk.write(pos, d.read(s.gpa, s.len));
           pos += s.len;
         }
         d.charge(bytes);
         return finish(VIRTIO_BLK_S_OK, into ? bytes : 0);
       }
       case VIRTIO_BLK_T_FLUSH:
+        this.disk.flush(); // a persistent disk's writes become durable (disk.ts)
         return finish(VIRTIO_BLK_S_OK, 0);
       case VIRTIO_BLK_T_GET_ID: {
         const id = new Uint8Array(20);

@@ -8,11 +8,14 @@
 
 import { parseElf, writeBootArgs, LoadError, BOOT_ARGS_END, BOOT_ARGS_PADDR } from '../cpu/elf.ts';
 import { Bus } from '../cpu/bus.ts';
+import { createHash } from 'node:crypto';
 import { MemoryAccount, PAGE_BYTES, PAGE_SHIFT } from './alloc.ts';
 import { Pmap, PMAP_NONE, PMAP_READONLY } from './pmap.ts';
+import { BaseImage, OverlayDisk, VmDisk } from './disk.ts';
 import { VmDevices } from './devices.ts';
 import type { Monitor } from './monitor.ts';
 import type { VCpu } from './vcpu.ts';
+import type { NumaOptions } from './numa-policy.ts';
 
 /** Guest kernels run in ksseg at WINDOW_BASE + guest physical (DESIGN.md 3). */
 export const WINDOW_BASE = 0xc0000000 | 0;
@@ -49,10 +52,15 @@ export interface VmConfig {
   homes?: number[];
   /** Keep VCPUs on their home CPU (no stealing by idle CPUs). */
   pinned?: boolean;
-  /** Disk contents for the disk monitor calls (the VM's writes stay in this copy). */
-  disk?: Uint8Array;
+  /**
+   * The VM's disk (disk.ts): an overlay on a shared base image or a persistent disk. Bytes
+   * are taken as a private base image of their own (the VM's writes go to its overlay).
+   */
+  disk?: VmDisk | Uint8Array;
   /** Stop the VM after this many instructions (all its VCPUs). */
   maxInstructions?: number;
+  /** NUMA placement and dynamic policy (numa-policy.ts, docs/numa.md); default: first touch. */
+  numa?: NumaOptions;
 }
 
 /** Counters per VM (monitor statistics; see Monitor.vmStats for the JSON shape). */
@@ -99,7 +107,7 @@ export class Vm {
   readonly vcpus: VCpu[] = [];
   readonly devices: VmDevices;
   readonly counters = new VmCounters();
-  readonly disk: Uint8Array | null;
+  readonly disk: VmDisk | null;
   readonly maxInstructions: number;
   state: 'running' | 'halted' | 'stopped' = 'running';
   stopKind: StopKind | null = null;
@@ -120,7 +128,7 @@ export class Vm {
     this.pages = cfg.memBytes >>> PAGE_SHIFT;
     this.pmap = new Pmap(this.pages);
     this.account = new MemoryAccount(monitor.alloc.nodes, this.pages);
-    this.disk = cfg.disk ?? null;
+    this.disk = cfg.disk === undefined ? null : cfg.disk instanceof VmDisk ? cfg.disk : new OverlayDisk(BaseImage.fromBytes(`${this.name} disk`, cfg.disk));
     this.maxInstructions = cfg.maxInstructions ?? 0;
     const node = (): number => monitor.currentNode();
     this.devices = new VmDevices({
@@ -178,8 +186,9 @@ export class Vm {
     while (done < data.length) {
       const a = gpa + done;
       const n = Math.min(data.length - done, PAGE_BYTES - (a & (PAGE_BYTES - 1)));
-      // A page shared read-only (net.ts remapping) gets its private copy before the monitor writes it.
-      if ((this.pmap.flags[a >>> PAGE_SHIFT] & PMAP_READONLY) !== 0) this.monitor.monitorWrite(this, a >>> PAGE_SHIFT, node);
+      this.monitor.numa?.beforeMonitorWrite(this, a >>> PAGE_SHIFT); // replicas collapse first
+      // A shared (copy-on-write) page is the VM's own again before the monitor writes it.
+      if ((this.pmap.flags[a >>> PAGE_SHIFT] & PMAP_READONLY) !== 0) this.monitor.writeShared(this, a >>> PAGE_SHIFT, node);
       ram.set(data.subarray(done, done + n), this.ramOffset(a, node));
       done += n;
     }
@@ -214,11 +223,20 @@ export class Vm {
   load(bytes: Uint8Array, name: string, cmdline: string, node: number): void {
     const img = parseElf(bytes, name);
     const loaded: Array<{ paddr: number; memsz: number }> = [];
+    // Whole pages of the image are shared by every VM that boots it (docs/disks.md).
+    const key = `image:${createHash('sha256').update(bytes).digest('hex')}`;
     for (const s of img.segments) {
       if (!this.inRam(s.loadAddr, s.memsz)) {
         throw new LoadError(`${name}: segment ${s.index} at 0x${s.loadAddr.toString(16).padStart(8, '0')}-0x${(s.loadAddr + s.memsz).toString(16).padStart(8, '0')} lies outside the VM's ${this.memBytes >> 20} MiB of memory (a VM has no boot ROM)`);
       }
-      this.copyIn(s.loadAddr, img.bytes.subarray(s.offset, s.offset + s.filesz), node);
+      const data = img.bytes.subarray(s.offset, s.offset + s.filesz);
+      let done = 0;
+      while ((s.loadAddr + done) % PAGE_BYTES === 0 && data.length - done >= PAGE_BYTES) {
+        const gpa = s.loadAddr + done;
+        if (!this.monitor.share.loadPage(this, `${key}:${gpa}`, gpa >>> PAGE_SHIFT, data.subarray(done, done + PAGE_BYTES), node)) break;
+        done += PAGE_BYTES;
+      }
+      this.copyIn(s.loadAddr + done, data.subarray(done), node);
       // The bss part is zero already: fresh pages are zeroed.
       loaded.push({ paddr: s.loadAddr, memsz: s.memsz });
     }

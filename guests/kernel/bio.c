@@ -17,6 +17,15 @@ static struct {
 	struct buf head;	/* head.next is the most recently used */
 } bcache;
 
+/* The disk driver: monitor calls under the monitor (hcdisk.c), virtio on the bare machine. */
+static void disk_rw(struct buf *b, int write)
+{
+	if (machine_monitor)
+		hcdisk_rw(b, write);
+	else
+		virtio_disk_rw(b, write);
+}
+
 void binit(void)
 {
 	initlock(&bcache.lock, "bcache");
@@ -64,7 +73,7 @@ struct buf *bread(u32 dev, u32 blockno)
 {
 	struct buf *b = bget(dev, blockno);
 	if (!b->valid) {
-		virtio_disk_rw(b, 0);
+		disk_rw(b, 0);
 		b->valid = 1;
 	}
 	return b;
@@ -74,7 +83,7 @@ void bwrite(struct buf *b)
 {
 	if (!holdingsleep(&b->lock))
 		panic("bwrite: buffer not locked");
-	virtio_disk_rw(b, 1);
+	disk_rw(b, 1);
 }
 
 void brelse(struct buf *b)

@@ -173,6 +173,14 @@ void tlb_new_asid(struct proc *p);
 void trap(struct trapframe *tf);
 void timer_init(void);
 
+void machine_give_back(u32 pa);
+void machine_give_back_zero(u32 start, u32 end);
+
+/* hcdisk.c: the disk through monitor calls (under the monitor) */
+void hcdisk_init(void);
+void hcdisk_rw(struct buf *b, int write);
+int hcdisk_flush(void);
+
 /* virtio_disk.c */
 void virtio_disk_init(void);
 void virtio_disk_rw(struct buf *b, int write);

@@ -19,6 +19,7 @@ static struct {
 	u16 *ref;	/* ref[pa >> PGSHIFT] */
 	u32 base;	/* first allocatable physical address */
 	u32 end;	/* end of RAM */
+	u32 fresh;	/* pages in [fresh, end) were never handed out (see kinit) */
 } kmem;
 
 /* Hand the pages in [start_pa, end_pa) to the allocator (after the reference counts). */
@@ -30,14 +31,15 @@ void kinit(u32 start_pa, u32 end_pa)
 	start_pa = PGROUNDUP(start_pa + npages * sizeof(u16));
 	memset(kmem.ref, 0, npages * sizeof(u16));
 	kmem.base = start_pa;
-	kmem.end = end_pa;
-	/* push from the top down so that kalloc hands out low addresses first */
-	for (u32 pa = PGROUNDDOWN(end_pa) - PGSIZE; pa >= start_pa && pa < end_pa; pa -= PGSIZE) {
-		struct run *r = P2V(pa);
-		r->next = kmem.freelist;
-		kmem.freelist = r;
-		kmem.nfree++;
-	}
+	kmem.end = PGROUNDDOWN(end_pa);
+	/*
+	 * Pages never handed out stay untouched (no free-list link written into them) and are
+	 * taken in ascending order after the free list is empty: the same order as a list
+	 * pushed from the top down, but under the monitor an unused guest page then costs no
+	 * machine page (docs/disks.md, memory footprint).
+	 */
+	kmem.fresh = start_pa < kmem.end ? start_pa : kmem.end;
+	kmem.nfree = (kmem.end - kmem.fresh) >> PGSHIFT;
 }
 
 /* One page, reference count 1, contents undefined; 0 when memory is exhausted. */
@@ -47,6 +49,11 @@ void *kalloc(void)
 	struct run *r = kmem.freelist;
 	if (r) {
 		kmem.freelist = r->next;
+	} else if (kmem.fresh < kmem.end) {
+		r = P2V(kmem.fresh);
+		kmem.fresh += PGSIZE;
+	}
+	if (r) {
 		kmem.nfree--;
 		kmem.ref[V2P(r) >> PGSHIFT] = 1;
 	}
@@ -73,6 +80,8 @@ void kfree(void *va)
 	if (*rc == 0)
 		panic("kfree: page %p is already free", va);
 	if (--*rc == 0) {
+		if (machine_monitor)
+			machine_give_back(pa);	/* the machine page goes back to the monitor (machine.c) */
 		struct run *r = va;
 		r->next = kmem.freelist;
 		kmem.freelist = r;

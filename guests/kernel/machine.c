@@ -82,6 +82,8 @@ void machine_ipi_ack(void)
 /* Stop the machine: disco's halt register takes the code, SOFTRES resets a Malta. */
 void machine_halt(int code)
 {
+	if (machine_monitor)
+		hcdisk_flush();	/* a persistent disk's writes become durable (errors ignored) */
 	*(volatile u32 *)KSEG1(0x1F000600u) = (u32)code;
 	*(volatile u32 *)KSEG1(0x1F000500u) = 0x42;
 	for (;;)
@@ -113,4 +115,36 @@ int bootargs(u32 argc, u32 argv, char **words, int max)
 			p++;
 	}
 	return n;
+}
+
+/*
+ * Under the monitor: a page the kernel frees goes back to the monitor (the zero_pages call,
+ * docs/hypercalls.md), so a VM's machine memory follows what it uses, not what it once
+ * touched (Disco section 4.2.5's memory sharing relies on small private footprints). The
+ * next touch maps a fresh zeroed page. The free-list link written after this call costs
+ * that page again; kalloc takes it back soon.
+ */
+void machine_give_back(u32 pa)
+{
+	register u32 v0 __asm__("$2") = HCALL_BASE + 8;
+	register u32 r4 __asm__("$4") = pa, r5 __asm__("$5") = 1;
+	__asm__ __volatile__("syscall" : "+r"(v0) : "r"(r4), "r"(r5) : "$3", "memory");
+}
+
+/*
+ * Under the monitor, after boot zeroed .bss (entry.S): give back every whole page of
+ * [start, end) that is still all zero. A page given back reads as zero again on its next
+ * touch, so nothing changes for the kernel, but the VM no longer holds a machine page for
+ * each of the many .bss pages it has not used yet (process kernel stacks, CPU stacks).
+ */
+void machine_give_back_zero(u32 start, u32 end)
+{
+	for (u32 va = PGROUNDUP(start); va + PGSIZE <= end; va += PGSIZE) {
+		const u32 *w = (const u32 *)va;
+		u32 any = 0;
+		for (int i = 0; i < PGSIZE / 4 && !any; i++)
+			any = w[i];
+		if (!any)
+			machine_give_back(V2P(va));
+	}
 }

@@ -12,6 +12,7 @@
 #include "defs.h"
 
 extern char __kernel_end[];
+extern char __bss_start[], __bss_end[];
 extern char _secondary[];
 
 static u8 cpustacks[NCPU][8192] __attribute__((aligned(16)));
@@ -38,6 +39,8 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	tlb_init_cpu(c);	/* the PDA first: locks and printf need mycpu() */
 	memsize = msize;
 	machine_probe();
+	if (machine_monitor)	/* unused .bss pages go back to the monitor (machine.c) */
+		machine_give_back_zero((u32)__bss_start, (u32)__bss_end);
 	ncpu = machine_ncpu();
 	c->node = machine_node();
 	printf("\ndisco kernel: %s, %u MiB RAM, %u CPU%s, %u TLB entries (%u wired)\n",
@@ -49,7 +52,10 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	procinit();
 	binit();
 	fileinit();
-	virtio_disk_init();
+	if (machine_monitor)
+		hcdisk_init();	/* the disk through monitor calls (hcdisk.c) */
+	else
+		virtio_disk_init();
 	net_init();
 	nfs_init();
 

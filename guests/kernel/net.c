@@ -27,7 +27,6 @@
 #define HC_NET_SEND	(HCALL_BASE + 17)
 #define HC_NET_RECV	(HCALL_BASE + 18)
 #define HC_NET_CTL	(HCALL_BASE + 19)
-#define HC_ZERO_PAGES	(HCALL_BASE + 8)
 #define EAGAIN		11
 
 #define NRXSLOT		32	/* received messages waiting for their consumer */
@@ -107,13 +106,12 @@ int net_send(u32 dst, const void *hdr, u32 hlen, const void *data, u32 dlen)
 }
 
 /*
- * Drop a reference to a received page. The last one gives the page back to the monitor first:
- * it may be a shared page remapped by the monitor, and kfree's store would copy it.
+ * Drop a reference to a received page. kfree's last reference gives the page back to the
+ * monitor before it writes its free-list link (kalloc.c): a shared page remapped by the
+ * monitor is then unmapped, not copied for that one store.
  */
 void net_free_page(void *page)
 {
-	if (machine_monitor && krefcount(V2P(page)) == 1)
-		hcall(HC_ZERO_PAGES, V2P(page), 1, 0);
 	kfree(page);
 }
 

@@ -172,7 +172,7 @@ describe('virtual subnet', () => {
       mon.writeFault(mon.pcpus[0], other.vcpus[0], og);
       expect(other.pmap.get(og)).toBe(mp);
       expect(other.pmap.flags[og] & PMAP_READONLY).toBe(0);
-      expect(mon.net.cowCopies).toBe(1);
+      expect(mon.share.stats.cowCopies).toBe(1);
       expect(mon.checkInvariants()).toEqual([]);
     });
   }

@@ -1,0 +1,159 @@
+// Shared machine pages: buffer-cache reads map one machine page into several VMs, a write
+// gives the writer a private copy (the others keep the original), eviction never frees a
+// mapped page, and the content scan merges identical pages (vmm/share.ts, vmm/bufcache.ts).
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Monitor } from '../../vmm/monitor.ts';
+import { BaseImage, OverlayDisk } from '../../vmm/disk.ts';
+import { readDisk, scanAndMerge, shareIntoVm } from '../../vmm/share.ts';
+import { memoryExperiment, rowsCsv, rowsSvg } from '../../vmm/memreport.ts';
+import { PMAP_NONE, PMAP_READONLY } from '../../vmm/pmap.ts';
+import { DEFAULT_CONFIG } from '../../cpu/config.ts';
+
+const MiB = 1024 * 1024;
+const kernel = readFileSync('guests/kernel/kernel.elf');
+
+/** A disk whose block k is filled with the byte k + 1. */
+function patternDisk(blocks: number): BaseImage {
+  const b = new Uint8Array(blocks * 4096);
+  for (let k = 0; k < blocks; k++) b.fill(k + 1, k * 4096, (k + 1) * 4096);
+  return BaseImage.fromBytes('pattern', b);
+}
+
+function monitor(vms: number, base: BaseImage, cache = 64 * MiB): Monitor {
+  const mon = new Monitor({ ...DEFAULT_CONFIG, timing: { ...DEFAULT_CONFIG.timing }, console: () => {}, bufferCacheBytes: cache });
+  for (let i = 0; i < vms; i++) mon.createVm({ memBytes: 4 * MiB, image: kernel, imageName: 'kernel.elf', disk: new OverlayDisk(base) });
+  return mon;
+}
+
+const GPN = 0x300; // a guest page the kernel image does not use
+const byte = (mon: Monitor, mp: number): number => mon.machine.bus.ram8[mp * 4096 + 17];
+
+describe('buffer-cache sharing', () => {
+  it('maps one machine page read-only into two readers; a write gives the writer a private copy', () => {
+    const mon = monitor(2, patternDisk(8));
+    const [a, b] = mon.vms;
+    expect(readDisk(mon, a, a.disk as OverlayDisk, 3 * 4096, 4096, GPN * 4096, 0)).toBe(0); // remapped, not copied
+    readDisk(mon, b, b.disk as OverlayDisk, 3 * 4096, 4096, (GPN + 1) * 4096, 0);
+    const mp = a.pmap.mpage[GPN];
+    expect(mp).not.toBe(PMAP_NONE);
+    expect(b.pmap.mpage[GPN + 1]).toBe(mp);
+    expect(a.pmap.flags[GPN] & PMAP_READONLY).toBe(PMAP_READONLY);
+    expect(mon.memmap.owners(mp)).toEqual([{ vm: 0, gpn: GPN }, { vm: 1, gpn: GPN + 1 }]);
+    expect(byte(mon, mp)).toBe(4);
+    expect(mon.checkInvariants()).toEqual([]);
+    // VM a writes: Monitor.writeFault -> private copy; b still maps the original.
+    mon.writeFault(mon.pcpus[0], a.vcpus[0], GPN);
+    const mine = a.pmap.mpage[GPN];
+    expect(mine).not.toBe(mp);
+    expect(a.pmap.flags[GPN] & PMAP_READONLY).toBe(0);
+    mon.machine.bus.ram8[mine * 4096 + 17] = 0x55;
+    expect(b.pmap.mpage[GPN + 1]).toBe(mp);
+    expect(byte(mon, mp)).toBe(4);
+    expect(mon.memmap.owners(mp)).toEqual([{ vm: 1, gpn: GPN + 1 }]);
+    expect(mon.share.stats.cowCopies).toBe(1);
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+
+  it('monitor DMA into a shared page breaks the sharing first', () => {
+    const mon = monitor(2, patternDisk(4));
+    const [a, b] = mon.vms;
+    readDisk(mon, a, a.disk as OverlayDisk, 0, 4096, GPN * 4096, 0);
+    readDisk(mon, b, b.disk as OverlayDisk, 0, 4096, GPN * 4096, 0);
+    const mp = a.pmap.mpage[GPN];
+    a.copyIn(GPN * 4096 + 17, Uint8Array.of(9), 0);
+    expect(a.pmap.mpage[GPN]).not.toBe(mp);
+    expect(a.copyOut(GPN * 4096 + 16, 2, 0)).toEqual(Uint8Array.of(1, 9));
+    expect(b.copyOut(GPN * 4096 + 16, 2, 0)).toEqual(Uint8Array.of(1, 1));
+  });
+
+  it('eviction never frees a page a VM still maps; the last unmap frees it', () => {
+    const mon = monitor(1, patternDisk(8), 2 * 4096);
+    const vm = mon.vms[0];
+    const disk = vm.disk as OverlayDisk;
+    readDisk(mon, vm, disk, 0, 4096, GPN * 4096, 0);
+    const first = vm.pmap.mpage[GPN];
+    readDisk(mon, vm, disk, 4096, 4096, (GPN + 1) * 4096, 0);
+    const cache = mon.share.cache!;
+    const evicted = cache.stats().evictedMapped; // the kernel image's pages went first
+    readDisk(mon, vm, disk, 2 * 4096, 4096, (GPN + 2) * 4096, 0); // evicts block 0
+    expect(cache.pages).toBe(2);
+    expect(cache.holds(first)).toBe(false);
+    expect(cache.stats().evictedMapped).toBe(evicted + 1);
+    expect(mon.alloc.useOf(first)).toBe('vm');
+    expect(byte(mon, first)).toBe(1);
+    const free = mon.alloc.freeTotal();
+    shareIntoVm(mon, vm, GPN, vm.pmap.mpage[GPN + 1]); // GPN drops block 0's page
+    expect(mon.alloc.useOf(first)).toBe('free');
+    expect(mon.alloc.freeTotal()).toBe(free + 1);
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+
+  it('a block the VM wrote is its own: copied, never shared', () => {
+    const mon = monitor(2, patternDisk(4));
+    const [a, b] = mon.vms;
+    const da = a.disk as OverlayDisk;
+    da.write(4096, new Uint8Array(4096).fill(0x77));
+    expect(da.shareKey(1)).toBeNull();
+    expect(readDisk(mon, a, da, 4096, 4096, GPN * 4096, 0)).toBe(4096);
+    readDisk(mon, b, b.disk as OverlayDisk, 4096, 4096, GPN * 4096, 0);
+    expect(a.pmap.mpage[GPN]).not.toBe(b.pmap.mpage[GPN]);
+    expect(a.copyOut(GPN * 4096, 1, 0)[0]).toBe(0x77);
+    expect(b.copyOut(GPN * 4096, 1, 0)[0]).toBe(2);
+  });
+});
+
+describe('content-based sharing', () => {
+  it('merges identical pages of two VMs copy-on-write and frees the duplicates', () => {
+    const mon = monitor(2, patternDisk(1));
+    const [a, b] = mon.vms;
+    const same = new Uint8Array(4096).fill(0xab), other = new Uint8Array(4096).fill(0xcd);
+    a.copyIn(GPN * 4096, same, 0);
+    b.copyIn(GPN * 4096, same, 0);
+    b.copyIn((GPN + 1) * 4096, other, 0);
+    const free = mon.alloc.freeTotal();
+    const r = scanAndMerge(mon);
+    expect(r.merged).toBeGreaterThanOrEqual(1);
+    expect(b.pmap.mpage[GPN]).toBe(a.pmap.mpage[GPN]);
+    expect(b.pmap.mpage[GPN + 1]).not.toBe(a.pmap.mpage[GPN]);
+    expect(mon.alloc.freeTotal()).toBeGreaterThanOrEqual(free + 1);
+    expect(mon.checkInvariants()).toEqual([]);
+    // b writes: private copy, a keeps 0xab
+    mon.writeFault(mon.pcpus[0], b.vcpus[0], GPN);
+    b.copyIn(GPN * 4096, Uint8Array.of(1), 0);
+    expect(a.copyOut(GPN * 4096, 1, 0)[0]).toBe(0xab);
+    expect(b.copyOut(GPN * 4096, 1, 0)[0]).toBe(1);
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('boot images', () => {
+  it('VMs booting one kernel share its whole text pages; the pages it writes become private', () => {
+    const mon = monitor(2, patternDisk(1));
+    const [a, b] = mon.vms;
+    const text = 0x100; // the kernel's first page (loaded at physical 0x100000)
+    expect(a.pmap.mpage[text]).toBe(b.pmap.mpage[text]);
+    expect(mon.share.isShared(a.pmap.mpage[text])).toBe(true);
+    expect(a.copyOut(text * 4096, 64, 0)).toEqual(new Uint8Array(kernel.subarray(0x1000, 0x1000 + 64)));
+    mon.writeFault(mon.pcpus[0], a.vcpus[0], text);
+    expect(a.pmap.mpage[text]).not.toBe(b.pmap.mpage[text]);
+    expect(a.copyOut(text * 4096, 64, 0)).toEqual(b.copyOut(text * 4096, 64, 0));
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('the V/M measurement', () => {
+  it('two VMs of pmake with the content scan: same output as one, less than twice its machine memory, deterministic', () => {
+    const run = () => memoryExperiment({ kernel: 'guests/kernel/kernel.elf', disk: 'guests/user/fs.img', workload: 'pmake 4 4', counts: [1, 2], vmMem: 16 * MiB, scanEvery: 500_000 });
+    const rows = run();
+    expect(rows.map((r) => r.sameOutput)).toEqual([true, true]);
+    const [one, two] = rows;
+    expect(two.virtualMiB).toBeGreaterThanOrEqual(2 * one.virtualMiB - 0.01);
+    expect(two.machineMiB).toBeLessThan(2 * one.machineMiB);
+    expect(two.merged).toBeGreaterThan(0);
+    expect(two.blocksRemapped).toBe(2 * one.blocksRemapped);
+    expect(run()).toEqual(rows); // the same figures again
+    expect(rowsCsv(rows).split('\n')[0]).toBe('config,vms,virtualMiB,machineMiB,machineRatio,sharingRatio,cacheOnlyMiB,blocksRemapped,cowCopies,merged,sameOutput,instructions');
+    expect(rowsSvg(rows, 't')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+  }, 60_000);
+});
