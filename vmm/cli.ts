@@ -10,7 +10,7 @@ import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
 import { ConsoleSink } from './console.ts';
-import { runVms } from './run.ts';
+import { exitStatus, runVms, setupVms } from './run.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
 
@@ -75,14 +75,17 @@ export interface MachineCliOptions {
   uniform?: boolean;
 }
 
-interface RunCliOptions extends MachineCliOptions {
-  stats?: string | boolean;
-  /** Under the monitor (vmm/run.ts): VMs, guest memory each, console files, time slice. */
+/** Under the monitor (vmm/run.ts): VMs, VCPUs and guest memory each, console files, time slice (addVmOptions). */
+export interface VmCliOptions {
   vms?: number;
   vcpus?: number;
   vmMem?: number;
   consoleDir?: string;
   slice?: number;
+}
+
+interface RunCliOptions extends MachineCliOptions, VmCliOptions {
+  stats?: string | boolean;
   linux?: boolean;
   initrd?: string;
 }
@@ -278,6 +281,16 @@ function addMachineOptions(cmd: Command): Command {
     .option('--no-progress', 'never show the progress line');
 }
 
+/** The options of a run under the monitor, shared by `run` and `trace` (vmm/run.ts). */
+function addVmOptions(cmd: Command): Command {
+  return cmd
+    .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
+    .option('--vcpus <n>', 'with --vms: virtual CPUs per VM (default 1; the guest starts them through its node controller)', parseIntOpt('--vcpus', 1, 32))
+    .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
+    .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
+    .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30));
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -287,17 +300,12 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(chalk.red(str)) });
 
-  addMachineOptions(program
+  addVmOptions(addMachineOptions(program
     .command('run')
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
     .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)')
     .argument('[args...]', 'guest command line after --, e.g. `-- pmake 64` (argv[1]; instead of --cmdline)'))
-    .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
-    .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
-    .option('--vcpus <n>', 'with --vms: virtual CPUs per VM (default 1; the guest starts them through its node controller)', parseIntOpt('--vcpus', 1, 32))
-    .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
-    .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
-    .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))
+    .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file'))
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
     .addHelpText('after', `
@@ -328,6 +336,16 @@ Examples:
     fail: (message) => { throw new CliError(message); },
     progressLine,
     stopStatus,
+    addVmOptions,
+    setupVms: (image, bytes, opts) => {
+      if (opts.vms === undefined) throw new CliError('--vms is needed here');
+      const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
+      return setupVms(image, bytes, machineConfig(opts), disk, {
+        vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
+        maxInstructions: opts.maxInstructions, cmdline: opts.cmdline,
+      }, process.stderr);
+    },
+    vmsStatus: exitStatus,
   }));
   return program;
 }

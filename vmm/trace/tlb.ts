@@ -104,7 +104,7 @@ function vmode(v: VCpu): number {
 }
 
 /** Guest physical address of `va` for v now (window, kseg0/kseg1, guest TLB), or -1. */
-function guestPhys(v: VCpu, va: number): number {
+export function guestPhys(v: VCpu, va: number): number {
   const u = va >>> 0;
   if (u >= 0x80000000 && u < 0xc0000000) return u & 0x1fffffff;
   if (((u - WINDOW_BASE) >>> 0) < v.vm.memBytes) return (u - WINDOW_BASE) >>> 0;
