@@ -172,9 +172,21 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
   return cfg;
 }
 
-function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
-  // --linux (or --initrd): boot a Linux kernel on the full Malta board as QEMU's -kernel does;
-  // with no image, the kernel and initramfs that scripts/fetch-linux.sh cached.
+/** What to boot and how (`run` and `trace tlb`): an ELF image, or with --linux a Linux kernel. */
+export interface BootPlan {
+  image: string;
+  bytes: Uint8Array;
+  linux: boolean;
+  /** Load the image into a machine made from the (adjusted) options. */
+  boot(m: Machine): void;
+}
+
+/**
+ * --linux (or --initrd): boot a Linux kernel on the full Malta board as QEMU's -kernel does;
+ * with no image, the kernel and initramfs that scripts/fetch-linux.sh cached. Sets the Linux
+ * defaults (memory, TLB size, command line) in `opts` before the machine is made.
+ */
+function planBoot(imageArg: string | undefined, opts: MachineCliOptions & { linux?: boolean; initrd?: string }): BootPlan {
   const linux = opts.linux === true || opts.initrd !== undefined;
   if (imageArg === undefined && !linux) throw new CliError("missing required argument 'image' (or --linux to boot the cached Linux kernel)");
   const image = imageArg ?? resolve(LINUX_CACHE, 'vmlinuz');
@@ -192,6 +204,18 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
     throw e;
   }
   const initrd = opts.initrd === undefined ? undefined : readImage(opts.initrd);
+  const cmdline = opts.cmdline;
+  return {
+    image, bytes, linux,
+    boot: (m) => {
+      if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline });
+      else m.load(bytes, image, cmdline);
+    },
+  };
+}
+
+function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
+  const { image, bytes, linux, boot } = planBoot(imageArg, opts);
   const sink = new ConsoleSink(process.stdout);
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
@@ -206,8 +230,7 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
     });
   }
   const m = new Machine({ ...cfg, out: sink.put, disk });
-  if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline: opts.cmdline });
-  else m.load(bytes, image, opts.cmdline);
+  boot(m);
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
   const res: RunResult = m.run({
@@ -333,6 +356,7 @@ Examples:
     },
     parseCount,
     readImage,
+    planBoot,
     fail: (message) => { throw new CliError(message); },
     progressLine,
     stopStatus,

@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Machine, RunResult } from '../../cpu/machine.ts';
 import { parseElf, type ElfSegment, type SymbolTable } from '../../cpu/elf.ts';
-import type { MachineCliOptions, VmCliOptions } from '../cli.ts';
+import type { BootPlan, MachineCliOptions, VmCliOptions } from '../cli.ts';
 import type { VmsSetup } from '../run.ts';
 import type { Vm } from '../vm.ts';
 import {
@@ -29,6 +29,8 @@ export interface CliKit {
   parseCount(text: string): number;
   /** The image's bytes, or a CliError naming the problem. */
   readImage(path: string): Uint8Array;
+  /** What `run` would boot for this image argument and --linux/--initrd (adjusts the Linux defaults in opts). */
+  planBoot(image: string | undefined, opts: MachineCliOptions & { linux?: boolean; initrd?: string }): BootPlan;
   /** Throw the error that main() prints as one "disco: ..." line. */
   fail(message: string): never;
   /** The progress line (starts with \r): instructions, simulated time, MIPS, then `extra`. */
@@ -44,6 +46,8 @@ export interface CliKit {
 }
 
 export interface TraceTlbOptions extends MachineCliOptions, VmCliOptions {
+  linux?: boolean;
+  initrd?: string;
   format: FormatName;
   output?: string;
   summary?: boolean;
@@ -159,10 +163,12 @@ function wrap<T>(f: (text: string) => T): (text: string) => T {
 }
 
 /** Run the trace; returns the exit status. */
-export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): number {
+export function traceTlb(kit: CliKit, imageArg: string | undefined, opts: TraceTlbOptions): number {
   checkVmOptions(kit, opts);
-  const bytes = kit.readImage(image);
   const monitored = opts.vms !== undefined;
+  if (monitored && (opts.linux === true || opts.initrd !== undefined)) kit.fail('--vms cannot be combined with --linux');
+  const plan = kit.planBoot(imageArg, opts);
+  const { image, bytes } = plan;
   // Guest console to stderr: stdout carries the trace.
   const guestConsole = monitored ? null : new ConsoleSink(process.stderr, 1 << 14);
   let m: Machine | null = null;
@@ -174,7 +180,7 @@ export function traceTlb(kit: CliKit, image: string, opts: TraceTlbOptions): num
     ({ symbols, segments } = imageSymbols(bytes, image));
   } else {
     m = kit.makeMachine(opts, guestConsole!.put);
-    m.load(bytes, image, opts.cmdline);
+    plan.boot(m);
     symbols = m.image !== null && m.image.symbols.size > 0 ? m.image.symbols : null;
     segments = m.image?.segments ?? [];
   }
@@ -322,14 +328,16 @@ export function traceCommand(kit: CliKit): Command {
   const trace = new Command('trace').description('record events of a run as text, CSV, JSON lines or Perfetto JSON: TLB misses (trace tlb), the monitor\'s traps and page moves (trace monitor, the default)');
   kit.addVmOptions(kit.addMachineOptions(trace
     .command('tlb')
-    .description('run an image on the bare machine (or --vms N under the monitor) and record one event per TLB miss (refill, invalid, modified)')
-    .argument('<image>', 'ELF32 little-endian MIPS image')))
+    .description('run an image on the bare machine (or --vms N under the monitor, or --linux) and record one event per TLB miss (refill, invalid, modified)')
+    .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)')))
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('-o, --output <file>', 'write the events to file (streamed) instead of stdout')
     .option('--summary', 'print a summary on stdout (instead of the events, unless -o)')
     .option('--summary-json', 'the summary as JSON (docs/trace.md)')
     .option('--cpu <list>', 'only these CPUs (0,1,...)', wrap(parseCpus))
     .option('--vm <list>', 'with --vms: only these VMs (0,1,...)', wrap(parseVms))
+    .option('--linux', 'boot a Linux kernel on the full Malta board as `run --linux` does (same defaults)')
+    .option('--initrd <file>', 'initial RAM disk for --linux (implies --linux)')
     .option('--mode <list>', 'only misses in these modes: user, supervisor (super), kernel', wrap(parseModes))
     .option('--kind <list>', 'only these kinds (refill, invalid, modified) and/or accesses (load, store, fetch)', wrap(parseKinds))
     .option('--range <start-end>', 'only virtual addresses in [start, end) (or start+length)', wrap((t) => parseRange(t, '--range')))
@@ -351,8 +359,9 @@ Examples:
   disco trace tlb --format jsonl -o misses.jsonl --kind refill --mode user my-kernel.elf
   disco trace tlb --format perfetto -o trace.json my-kernel.elf    # open in ui.perfetto.dev
   disco trace tlb --summary -n 500M my-kernel.elf
-  disco trace tlb --vms 2 --summary --disk guests/user/fs.img guests/kernel/kernel.elf`)
-    .action((image: string, opts: TraceTlbOptions) => {
+  disco trace tlb --vms 2 --summary --disk guests/user/fs.img guests/kernel/kernel.elf
+  disco trace tlb --linux -n 200M --summary          # after scripts/fetch-linux.sh`)
+    .action((image: string | undefined, opts: TraceTlbOptions) => {
       process.exitCode = traceTlb(kit, image, opts);
     });
   trace.addCommand(traceMonitorCommand(kit), { isDefault: true });
