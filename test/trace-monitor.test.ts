@@ -274,6 +274,14 @@ describe('disco trace tlb --vms / disco trace monitor (command line)', { timeout
     expect(bad.err).toContain('"flood" is not one of');
   });
 
+  it('the progress line under the monitor on request (VMs, events), never when stderr is not a terminal', () => {
+    const on = disco('trace', 'tlb', '--progress', '-f', 'csv', '-o', join(dir, 'p.csv'), ...vmArgs);
+    expect(on.code).toBe(0);
+    expect(on.err).toMatch(/\rdisco: [\d.]+ ?M? instructions, [\d.]+ ?M? cycles, \d+ MIPS, 2 VMs, [\d,]+ events/);
+    const off = disco('trace', 'tlb', '-f', 'csv', '-o', join(dir, 'p.csv'), ...vmArgs);
+    expect(off.err).not.toContain('\r');
+  });
+
   it('bare trace tlb: the same run gives the same bytes', () => {
     const args = ['trace', 'tlb', '-f', 'csv', '--tlb-entries', '16', '--cmdline', 'pages=40 lazy=1 passes=3', PAGES];
     const a = disco(...args), b = disco(...args);
