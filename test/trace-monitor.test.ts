@@ -143,6 +143,11 @@ describe('trace monitor (in process)', { timeout: 120_000 }, () => {
     }
     // Reported in order: seq increases, and per CPU time never goes back.
     expect(events.every((e, i) => i === 0 || e.seq > events[i - 1].seq)).toBe(true);
+    const last = new Map<number, number>();
+    for (const e of events) {
+      expect(e.cycle).toBeGreaterThanOrEqual(last.get(e.cpu) ?? 0);
+      last.set(e.cpu, e.cycle + e.cost);
+    }
   });
 
   it('renders page events (synthetic observer calls) in every format, and sums them in the summary', () => {
