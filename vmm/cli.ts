@@ -12,7 +12,7 @@ import { traceCommand } from './trace/command.ts';
 import { numaCommand } from './numa-cmd.ts';
 import type { NumaOptions } from './numa-policy.ts';
 import { ConsoleSink } from './console.ts';
-import { runVms } from './run.ts';
+import { exitStatus, runVms, setupVms } from './run.ts';
 import { DiskError } from './disk.ts';
 import { memoryExperiment, rowsTable, writeRows } from './memreport.ts';
 import { bootLinux } from '../cpu/linux.ts';
@@ -79,14 +79,17 @@ export interface MachineCliOptions {
   uniform?: boolean;
 }
 
-interface RunCliOptions extends MachineCliOptions {
-  stats?: string | boolean;
-  /** Under the monitor (vmm/run.ts): VMs, guest memory each, console files, time slice. */
+/** Under the monitor (vmm/run.ts): VMs, VCPUs and guest memory each, console files, time slice (addVmOptions). */
+export interface VmCliOptions {
   vms?: number;
   vcpus?: number;
   vmMem?: number;
   consoleDir?: string;
   slice?: number;
+}
+
+interface RunCliOptions extends MachineCliOptions, VmCliOptions {
+  stats?: string | boolean;
   /** The virtual subnet copies page-aligned pages instead of remapping them (vmm/net.ts). */
   netCopy?: boolean;
   linux?: boolean;
@@ -193,9 +196,21 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
   return cfg;
 }
 
-function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
-  // --linux (or --initrd): boot a Linux kernel on the full Malta board as QEMU's -kernel does;
-  // with no image, the kernel and initramfs that scripts/fetch-linux.sh cached.
+/** What to boot and how (`run` and `trace tlb`): an ELF image, or with --linux a Linux kernel. */
+export interface BootPlan {
+  image: string;
+  bytes: Uint8Array;
+  linux: boolean;
+  /** Load the image into a machine made from the (adjusted) options. */
+  boot(m: Machine): void;
+}
+
+/**
+ * --linux (or --initrd): boot a Linux kernel on the full Malta board as QEMU's -kernel does;
+ * with no image, the kernel and initramfs that scripts/fetch-linux.sh cached. Sets the Linux
+ * defaults (memory, TLB size, command line) in `opts` before the machine is made.
+ */
+function planBoot(imageArg: string | undefined, opts: MachineCliOptions & { linux?: boolean; initrd?: string }): BootPlan {
   const linux = opts.linux === true || opts.initrd !== undefined;
   if (imageArg === undefined && !linux) throw new CliError("missing required argument 'image' (or --linux to boot the cached Linux kernel)");
   const image = imageArg ?? resolve(LINUX_CACHE, 'vmlinuz');
@@ -213,6 +228,18 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
     throw e;
   }
   const initrd = opts.initrd === undefined ? undefined : readImage(opts.initrd);
+  const cmdline = opts.cmdline;
+  return {
+    image, bytes, linux,
+    boot: (m) => {
+      if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline });
+      else m.load(bytes, image, cmdline);
+    },
+  };
+}
+
+function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
+  const { image, bytes, linux, boot } = planBoot(imageArg, opts);
   const sink = new ConsoleSink(process.stdout);
   const cfg = machineConfig(opts);
   if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined || opts.netCopy !== undefined)) {
@@ -246,8 +273,7 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   }
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const m = new Machine({ ...cfg, out: sink.put, disk });
-  if (linux) bootLinux(m, { kernel: bytes, kernelName: image, initrd, cmdline: opts.cmdline });
-  else m.load(bytes, image, opts.cmdline);
+  boot(m);
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
   const res: RunResult = m.run({
@@ -364,6 +390,16 @@ function memoryCommand(): Command {
     });
 }
 
+/** The options of a run under the monitor, shared by `run` and `trace` (vmm/run.ts). */
+function addVmOptions(cmd: Command): Command {
+  return cmd
+    .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
+    .option('--vcpus <n>', 'with --vms: virtual CPUs per VM (default 1; the guest starts them through its node controller)', parseIntOpt('--vcpus', 1, 32))
+    .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
+    .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
+    .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30));
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -373,17 +409,12 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(chalk.red(str)) });
 
-  addMachineOptions(program
+  addVmOptions(addMachineOptions(program
     .command('run')
     .description('boot an ELF image on the bare machine (no monitor); guest console output goes to stdout')
     .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)')
     .argument('[args...]', 'guest command line after --, e.g. `-- pmake 64` (argv[1]; instead of --cmdline)'))
-    .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file')
-    .option('--vms <n>', 'run N virtual machines of the image under the monitor (docs/monitor.md); -n is then a limit per VM', parseIntOpt('--vms', 1, 64))
-    .option('--vcpus <n>', 'with --vms: virtual CPUs per VM (default 1; the guest starts them through its node controller)', parseIntOpt('--vcpus', 1, 32))
-    .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
-    .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
-    .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))
+    .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file'))
     .option('--net-copy', 'with --vms: the virtual subnet copies page-aligned pages instead of remapping them (docs/network.md)')
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
@@ -422,9 +453,20 @@ Examples:
     },
     parseCount,
     readImage,
+    planBoot,
     fail: (message) => { throw new CliError(message); },
     progressLine,
     stopStatus,
+    addVmOptions,
+    setupVms: (image, bytes, opts) => {
+      if (opts.vms === undefined) throw new CliError('--vms is needed here');
+      const disk = opts.disk === undefined ? undefined : { path: opts.disk };
+      return setupVms(image, bytes, machineConfig(opts), disk, {
+        vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
+        maxInstructions: opts.maxInstructions, cmdline: opts.cmdline,
+      }, process.stderr);
+    },
+    vmsStatus: exitStatus,
   }));
   program.addCommand(numaCommand()); // docs/numa.md
   return program;

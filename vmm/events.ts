@@ -3,8 +3,13 @@
 // calls these only when an observer is attached (Monitor.observer), so they cost nothing otherwise.
 // Times are simulated cycles of the physical CPU that did the work.
 
-/** How the monitor dealt with a guest TLB miss (Disco section 4.2.2). */
-export type MissOutcome = 'l2tlb' | 'pmap' | 'window' | 'reflected';
+/**
+ * How the monitor dealt with a guest TLB miss (Disco section 4.2.2): copied in from the VCPU's
+ * L2TLB; built from the guest's TLB entry and the pmap; a window or privileged-page pair mapped
+ * by the monitor itself (a "kernel TLB fault"); delivered to the guest's own handler; or, for a
+ * guest entry mapping a device register, the access emulated.
+ */
+export type MissOutcome = 'l2tlb' | 'pmap' | 'window' | 'reflected' | 'emulated';
 
 /** A change to a guest page's machine placement or sharing. */
 export type PageEventKind =
@@ -33,9 +38,18 @@ export interface PageEvent {
 }
 
 export interface MonitorObserver {
-  /** A trap the monitor handled for VM `vm` VCPU `vcpu` (ExcCode as in Cause). */
-  trap?(cpu: number, vm: number, vcpu: number, code: number, pc: number, now: number): void;
-  /** A TLB miss of a guest and how it was satisfied; cost = cycles charged. */
+  /**
+   * A trap the monitor handled for VM `vm` VCPU `vcpu` (ExcCode as in Cause; pc = the faulting
+   * instruction). Told once the handling is over (after any tlbMiss and page events it caused):
+   * `now` is when the trap was taken, `cost` the cycles the monitor charged for it.
+   */
+  trap?(cpu: number, vm: number, vcpu: number, code: number, pc: number, now: number, cost: number): void;
+  /**
+   * A machine TLB miss of a guest and how it was satisfied (told during the trap); cost = cycles
+   * charged from the trap up to now.
+   */
   tlbMiss?(cpu: number, vm: number, vcpu: number, va: number, outcome: MissOutcome, cost: number, now: number): void;
+  /** The monitor emulated an eret of the guest, which continues at `to`. */
+  eret?(cpu: number, vm: number, vcpu: number, to: number, now: number): void;
   page?(e: PageEvent): void;
 }

@@ -26,6 +26,7 @@ import { branchTarget, decodeMem, isPartial, mergeLoadPartial, mergeStorePartial
 import { L2_GLOBAL } from './l2tlb.ts';
 import { PMAP_NONE, PMAP_READONLY } from './pmap.ts';
 import type { Monitor } from './monitor.ts';
+import type { MissOutcome } from './events.ts';
 import type { PCpu } from './sched.ts';
 import { PRIV_VA, type VCpu } from './vcpu.ts';
 import { VmFault, WINDOW_BASE, type Vm } from './vm.ts';
@@ -139,6 +140,12 @@ function noteFault(v: VCpu, pc: number, va: number): void {
   }
 }
 
+/** Tell the attached observer how v's miss at va ended (only called when there is one). */
+function observed(m: Monitor, p: PCpu, v: VCpu, va: number, outcome: MissOutcome): void {
+  const now = p.cpu.now();
+  m.observer!.tlbMiss?.(p.id, v.vm.id, v.index, va >>> 0, outcome, now - m.trapAt, now);
+}
+
 /** Handle a machine TLBL/TLBS/Mod exception of VCPU v on p (see the table at the top). */
 export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number, acc: number, epcPC: number, ds: boolean, refill: boolean): void {
   const cpu = p.cpu, vm = v.vm, k = vm.counters;
@@ -153,6 +160,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
       if (inWindow(vm, va) || (va & ~0x1fff) === PRIV_VA) k.tlbL2Window++;
       if (v.tlbOn === p) p.insert(v.l2.hi[s], v.l2.asid[s], v.l2.lo0[s], v.l2.lo1[s]);
       m.charge(p, v, 'refillL2');
+      if (m.observer !== null) observed(m, p, v, va, 'l2tlb');
       cpu.setPC(restart);
       return;
     }
@@ -165,11 +173,13 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
       k.reflectedRefill++;
       m.charge(p, v, 'reflect');
       v.deliver(p, kind, epcPC, ds, { refill: true, tlbVa: va });
+      if (m.observer !== null) observed(m, p, v, va, 'reflected');
       return;
     }
     install(m, p, v, pair, L2_GLOBAL, { lo0: machineLo(m.machine.bus, v.privPage, C_CACHED, true), lo1: 0, mp0: -1, mp1: -1 });
     k.tlbPriv++;
     m.charge(p, v, 'refillPmap');
+    if (m.observer !== null) observed(m, p, v, va, 'window');
     cpu.setPC(restart);
     return;
   }
@@ -179,6 +189,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
     install(m, p, v, pair, L2_GLOBAL, windowEntry(m, p, v, pair));
     k.tlbWindow++;
     m.charge(p, v, 'refillPmap');
+    if (m.observer !== null) observed(m, p, v, va, 'window');
     cpu.setPC(restart);
     return;
   }
@@ -188,6 +199,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
     k.reflectedRefill++;
     m.charge(p, v, 'reflect');
     v.deliver(p, kind, epcPC, ds, { refill: true, tlbVa: va });
+    if (m.observer !== null) observed(m, p, v, va, 'reflected');
     return;
   }
   const gpa = guestPhys(v, i, va);
@@ -195,6 +207,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
     k.reflectedInvalid++;
     m.charge(p, v, 'reflect');
     v.deliver(p, kind, epcPC, ds, { tlbVa: va });
+    if (m.observer !== null) observed(m, p, v, va, 'reflected');
     return;
   }
   const pb = v.tlb.pageBytes(i);
@@ -203,12 +216,14 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
     k.reflectedMod++;
     m.charge(p, v, 'reflect');
     v.deliver(p, EXC_MOD, epcPC, ds, { tlbVa: va });
+    if (m.observer !== null) observed(m, p, v, va, 'reflected');
     return;
   }
   if (gpa >= vm.memBytes) {
     // Not RAM: a device register mapped through the guest's TLB, or nothing (bus error).
-    if (acc === ACC_FETCH) { m.charge(p, v, 'reflect'); v.deliver(p, EXC_IBE, epcPC, ds); return; }
-    emulateAccess(m, p, v, epcPC, ds);
+    if (acc === ACC_FETCH) { m.charge(p, v, 'reflect'); v.deliver(p, EXC_IBE, epcPC, ds); }
+    else emulateAccess(m, p, v, epcPC, ds);
+    if (m.observer !== null) observed(m, p, v, va, acc === ACC_FETCH ? 'reflected' : 'emulated');
     return;
   }
   const gpn = Math.floor(gpa / PAGE_BYTES);
@@ -216,6 +231,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
   install(m, p, v, pair, v.tlb.global[i] !== 0 ? L2_GLOBAL : v.tlb.asid[i], guestEntry(m, p, v, i, pair));
   k.tlbGuest++;
   m.charge(p, v, 'refillPmap');
+  if (m.observer !== null) observed(m, p, v, va, 'pmap');
   cpu.setPC(restart);
 }
 

@@ -108,6 +108,8 @@ export class Monitor implements TrapHandler {
   numa: NumaManager | null = null;
   /** Copy-on-write shared machine pages and the disk buffer cache (share.ts). */
   readonly share: SharedPages;
+  /** When the trap being handled was taken (kept only while an observer is attached). */
+  trapAt = 0;
   /** The virtual subnet (net.ts): every VM's network interface. */
   readonly net: Subnet = new Subnet(this);
 
@@ -405,6 +407,7 @@ export class Monitor implements TrapHandler {
     const k = v.vm.counters;
     const before = k.monitorCycles, zeroBefore = (k.monitorBy.get('pageZero') ?? 0) + (k.monitorBy.get('pageAlloc') ?? 0);
     this.category = trapCategory(code);
+    if (this.observer !== null) this.trapAt = now;
     try {
       k.traps[code]++;
       this.charge(p, v, 'trap');
@@ -429,6 +432,7 @@ export class Monitor implements TrapHandler {
     if (zero > 0) k.bump(k.overhead, 'pageZeroing', zero);
     const cur = p.current;
     if (cur !== null) cur.syncOut(cpu.now());
+    if (this.observer !== null) this.observer.trap?.(cpu.id, v.vm.id, v.index, code, epcPC, now, cpu.now() - now);
     return true;
   }
 
@@ -530,6 +534,7 @@ export class Monitor implements TrapHandler {
         case 0x18: { // eret (no delay slot)
           this.emul(p, v, 'eret');
           const to = v.eret(cpu);
+          if (this.observer !== null) this.observer.eret?.(cpu.id, v.vm.id, v.index, to, cpu.now());
           this.resume(p, v, to);
           return;
         }

@@ -80,8 +80,9 @@ class VmConsoles {
   private broken = false;
   private static readonly COLOURS = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red];
 
-  constructor(private readonly names: string[], private readonly dir: string | undefined, private readonly tty: boolean) {
-    process.stdout.on('error', () => { this.broken = true; });
+  constructor(private readonly names: string[], private readonly dir: string | undefined, private readonly tty: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stdout) {
+    stream.on('error', () => { this.broken = true; });
     if (dir !== undefined) {
       mkdirSync(dir, { recursive: true });
       for (const n of names) this.fds.push(openSync(join(dir, `${n}.log`), 'w'));
@@ -110,7 +111,7 @@ class VmConsoles {
 
   /** Write the finished lines. */
   flush(): void {
-    if (this.pending.length > 0 && !this.broken) process.stdout.write(this.pending.join(''));
+    if (this.pending.length > 0 && !this.broken) this.stream.write(this.pending.join(''));
     this.pending = [];
     this.pendingBytes = 0;
   }
@@ -123,24 +124,40 @@ class VmConsoles {
   }
 }
 
-/** Run the VMs; returns the process exit status. Throws RangeError/LoadError for bad input. */
-export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: DiskSpec | undefined, opts: VmsRunOptions): number {
+/** A monitor with its VMs created and loaded, ready to run (`disco run --vms`, `disco trace --vms`). */
+export interface VmsSetup {
+  readonly mon: Monitor;
+  /** Guest memory of each VM (bytes). */
+  readonly vmMem: number;
+  /** The VMs' consoles: write out finished lines; at the end, everything. */
+  readonly consoles: { flush(): void; close(): void };
+  /** The VMs' disks (close them at the end: persistent disks hold a lock). */
+  readonly disks: readonly VmDisk[];
+  /** Set to stop reporting VM stops on stderr (a trace that ends the run itself). */
+  quiet: boolean;
+}
+
+/**
+ * Create the monitor and the VMs of `disco run --vms` (one boot setup for `run` and `trace`).
+ * Consoles go to `consoleStream` (stdout for run, stderr for traces), or to --console-dir files.
+ */
+export function setupVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: DiskSpec | undefined, opts: VmsRunOptions,
+  consoleStream: NodeJS.WriteStream = process.stdout): VmsSetup {
   const totalMem = cfg.memPerNode * cfg.nodes;
   const vmMem = opts.vmMem ?? Math.min(256, Math.floor((totalMem - 0x100000) / opts.vms / 0x100000)) * 0x100000;
   if (vmMem < 0x100000) throw new RangeError(`--vms ${opts.vms}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB per VM (give --mem or --vm-mem)`);
   const names = Array.from({ length: opts.vms }, (_, i) => `vm${i}`);
   const disks: VmDisk[] = disk === undefined ? [] : openDisks(disk, names);
-  const consoles = new VmConsoles(names, opts.consoleDir, process.stdout.isTTY === true);
-  const stops: string[] = [];
+  const consoles = new VmConsoles(names, opts.consoleDir, consoleStream.isTTY === true, consoleStream);
+  const setup = { quiet: false };
   const mon = new Monitor({
     ...cfg,
     sliceCycles: opts.slice,
     bufferCacheBytes: opts.bufferCache,
     console: (vm, b) => consoles.put(vm.id, b),
     onVmStop: (vm) => {
-      if (vm.stopKind !== 'halt') {
+      if (vm.stopKind !== 'halt' && !setup.quiet) {
         const line = `disco: ${vm.name} stopped after ${vm.instructions()} instructions: ${vm.stopMessage}`;
-        stops.push(line);
         process.stderr.write(`${process.stderr.isTTY ? chalk.red(line) : line}\n`);
       }
     },
@@ -152,6 +169,16 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       disk: disks[i], maxInstructions: opts.maxInstructions, numa: opts.numa,
     });
   }
+  return {
+    mon, vmMem, consoles, disks,
+    get quiet() { return setup.quiet; },
+    set quiet(q: boolean) { setup.quiet = q; },
+  };
+}
+
+/** Run the VMs; returns the process exit status. Throws RangeError/LoadError for bad input. */
+export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: DiskSpec | undefined, opts: VmsRunOptions): number {
+  const { mon, vmMem, consoles, disks } = setupVms(image, bytes, cfg, disk, opts);
   const meter = opts.reportMemory || (opts.shareScan ?? 0) > 0 ? new MemoryMeter(mon, 1_000_000, opts.shareScan ?? 0) : null;
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();

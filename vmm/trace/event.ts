@@ -1,7 +1,7 @@
 // The TLB-miss event: one record per TLB exception (refill, invalid, modified), the schema that
-// every output format writes (docs/trace.md). Fields that only the monitor can fill (VM, virtual
-// CPU, and the L2TLB / pmap / reflected outcomes) are part of the record already and are null or
-// "handler" on the bare machine, so traces of bare and monitored runs share one format.
+// every output format writes (docs/trace.md). Fields that only the monitor fills (VM, virtual
+// CPU, and the L2TLB / pmap / window / reflected outcomes) are null or "handler" on the bare
+// machine, so traces of bare and monitored runs share one format.
 
 /** What kind of TLB exception (MIPS32 PRA 4.8): no matching entry, V clear, or D clear on a store. */
 export const KIND_REFILL = 0;
@@ -24,16 +24,21 @@ export type ModeName = (typeof MODE_NAMES)[number];
 /**
  * How the miss was resolved.
  * - handler: bare machine; the guest's own handler ran and returned (eret) to the faulting context.
- * - unresolved: no such eret was seen (the run ended, or the handler went elsewhere).
- * - l2tlb, pmap, reflected: under the monitor (not produced yet): satisfied from the virtual CPU's
- *   second-level TLB, refilled by the monitor from the pmap, or delivered to the guest kernel.
+ * - unresolved: no such eret was seen (the run ended, the handler went elsewhere, or the VM stopped).
+ * - under the monitor (vmm/events.ts MissOutcome): l2tlb, satisfied from the virtual CPU's
+ *   second-level TLB; pmap, refilled by the monitor from the guest's TLB entry and the pmap;
+ *   reflected, delivered to the guest kernel's handler (complete when it returns); window, a
+ *   window or privileged-page pair the monitor mapped itself (a kernel TLB fault); emulated, a
+ *   guest mapping of a device register whose access the monitor emulated.
  */
 export const OUTCOME_HANDLER = 0;
 export const OUTCOME_UNRESOLVED = 1;
 export const OUTCOME_L2TLB = 2;
 export const OUTCOME_PMAP = 3;
 export const OUTCOME_REFLECTED = 4;
-export const OUTCOME_NAMES = ['handler', 'unresolved', 'l2tlb', 'pmap', 'reflected'] as const;
+export const OUTCOME_WINDOW = 5;
+export const OUTCOME_EMULATED = 6;
+export const OUTCOME_NAMES = ['handler', 'unresolved', 'l2tlb', 'pmap', 'reflected', 'window', 'emulated'] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];
 
 /** One TLB miss. Addresses are unsigned 32-bit numbers. */
@@ -45,13 +50,13 @@ export interface TlbEvent {
    * (counting from 1); one per instruction plus time asleep in WAIT, plus stalls in the timing mode.
    */
   cycle: number;
-  /** Instructions the CPU executed up to and including the faulting one. */
+  /** Instructions the (physical) CPU executed up to and including the faulting one. */
   insn: number;
   cpu: number;
   /** VM and virtual CPU under the monitor; null on the bare machine. */
   vm: number | null;
   vcpu: number | null;
-  /** KIND_*, an ACC_* value, MODE_*. */
+  /** KIND_*, an ACC_* value, MODE_* (under the monitor the virtual CPU's mode: guest kernel = kernel). */
   kind: number;
   access: number;
   mode: number;
@@ -75,7 +80,10 @@ export interface TlbEvent {
   node: number | null;
   /** Not written: the instruction word at pc when it could be read (for disassembly), else null. */
   word: number | null;
-  /** Not written: the physical address of pc when known (for symbols of aliased code), else -1. */
+  /**
+   * Not written: the physical address of pc when known (for symbols of aliased code), else -1;
+   * under the monitor the guest physical address (where the image was loaded).
+   */
   pcPa: number;
 }
 

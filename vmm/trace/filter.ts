@@ -1,4 +1,4 @@
-// Which TLB misses a trace keeps: the --cpu, --mode, --kind, --range, --pc, --after/--before and
+// Which TLB misses a trace keeps: the --cpu, --vm, --mode, --kind, --range, --pc, --after/--before and
 // --limit options, parsed into masks and half-open ranges so that the check per miss is a few
 // integer compares. Parse errors throw FilterError with a message naming the option.
 
@@ -13,6 +13,8 @@ export type Clock = 'cycles' | 'instructions';
 export interface TlbFilter {
   /** CPU numbers to keep; null keeps all. */
   cpus: ReadonlySet<number> | null;
+  /** VM numbers to keep (under the monitor); null keeps all. */
+  vms: ReadonlySet<number> | null;
   /** One bit per MODE_*, KIND_*, ACC_* value. */
   modeMask: number;
   kindMask: number;
@@ -31,7 +33,7 @@ export interface TlbFilter {
 }
 
 export const ALL: TlbFilter = {
-  cpus: null, modeMask: 7, kindMask: 7, accessMask: 7,
+  cpus: null, vms: null, modeMask: 7, kindMask: 7, accessMask: 7,
   vaLo: 0, vaHi: 2 ** 32, pcLo: 0, pcHi: 2 ** 32,
   clock: 'cycles', after: 0, before: Infinity, limit: Infinity,
 };
@@ -43,6 +45,19 @@ export function parseCpus(text: string): Set<number> {
     const v = Number(part.trim());
     if (part.trim() === '' || !Number.isInteger(v) || v < 0 || v > 1023) {
       throw new FilterError(`--cpu: "${part}" is not a CPU number (examples: 0, 0,1)`);
+    }
+    set.add(v);
+  }
+  return set;
+}
+
+/** --vm 0,2 */
+export function parseVms(text: string): Set<number> {
+  const set = new Set<number>();
+  for (const part of text.split(',')) {
+    const v = Number(part.trim());
+    if (part.trim() === '' || !Number.isInteger(v) || v < 0 || v > 63) {
+      throw new FilterError(`--vm: "${part}" is not a VM number (examples: 0, 0,2)`);
     }
     set.add(v);
   }
@@ -120,6 +135,7 @@ export function describeFilter(f: TlbFilter): string {
   const parts: string[] = [];
   const hx = (v: number): string => '0x' + v.toString(16);
   if (f.cpus !== null) parts.push(`cpu ${[...f.cpus].join(',')}`);
+  if (f.vms !== null) parts.push(`vm ${[...f.vms].join(',')}`);
   if (f.modeMask !== 7) parts.push(`mode ${MODE_NAMES.filter((_, i) => (f.modeMask >> i) & 1).join(',')}`);
   if (f.kindMask !== 7) parts.push(`kind ${KIND_NAMES.filter((_, i) => (f.kindMask >> i) & 1).join(',')}`);
   if (f.accessMask !== 7) parts.push(`access ${ACCESS_NAMES.filter((_, i) => (f.accessMask >> i) & 1).join(',')}`);

@@ -26,6 +26,8 @@ export interface FormatContext {
   colour: boolean;
   /** CPU numbers of the machine (Perfetto: one track each). */
   cpus: readonly number[];
+  /** Under the monitor: the VMs' names by number (Perfetto: one process each); null when bare. */
+  vms?: readonly string[] | null;
 }
 
 export interface TraceFormat {
@@ -86,7 +88,7 @@ export class Symbolizer {
 export function makeFormat(name: FormatName, out: TraceOutput, ctx: FormatContext): TraceFormat {
   const sy = new Symbolizer(ctx.symbols, ctx.segments);
   switch (name) {
-    case 'text': return new TextFormat(out, sy, ctx.colour);
+    case 'text': return new TextFormat(out, sy, ctx.colour, (ctx.vms ?? null) !== null);
     case 'csv': return new CsvFormat(out, sy);
     case 'jsonl': return new JsonlFormat(out, sy);
     case 'perfetto': return new PerfettoFormat(out, sy, ctx);
@@ -119,15 +121,18 @@ class TextFormat implements TraceFormat {
   /** The instruction column by pc: disassembly and <symbol>, for the word last seen there. */
   private readonly tails = new Map<number, { word: number | null; pa: number; ds: boolean; text: string }>();
 
-  constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer, colour: boolean) {
+  /** Width of the vm column: "vm" or, under the monitor, "vm:vcpu". */
+  private readonly vmWidth: number;
+  constructor(private readonly out: TraceOutput, private readonly sy: Symbolizer, colour: boolean, monitored = false) {
     const c = (this.c = new Chalk({ level: colour ? 1 : 0 }));
+    this.vmWidth = monitored ? 8 : 3;
     this.modeCol = MODE_NAMES.map((m) => c.dim(pad(m, 11)));
     this.kindCol = [c.yellow(pad('refill', 9)), c.magenta(pad('invalid', 9)), c.cyan(pad('modified', 9))];
     this.outcomeCol = OUTCOME_NAMES.map((n, i) => (i === OUTCOME_UNRESOLVED ? c.red(pad(n, 11)) : pad(n, 11)));
   }
 
   begin(): void {
-    const h = `${lpad('cycle', 12)} ${lpad('insn', 12)} ${lpad('cpu', 3)} ${pad('vm', 3)}${pad('mode', 11)}${pad('kind', 9)}` +
+    const h = `${lpad('cycle', 12)} ${lpad('insn', 12)} ${lpad('cpu', 3)} ${pad(this.vmWidth > 3 ? 'vm:vcpu' : 'vm', this.vmWidth)}${pad('mode', 11)}${pad('kind', 9)}` +
       `${pad('access', 7)}${pad('asid', 5)}${pad('pc', 11)}${pad('va', 11)}${pad('page', 8)}${pad('node', 5)}` +
       `${lpad('cost', 6)} ${pad('outcome', 11)}instruction`;
     this.out.write(this.c.bold(h) + '\n');
@@ -148,7 +153,7 @@ class TextFormat implements TraceFormat {
   event(e: TlbEvent): void {
     const tail = this.tail(e);
     const line =
-      `${lpad(String(e.cycle), 12)} ${lpad(String(e.insn), 12)} ${lpad(String(e.cpu), 3)} ${pad(e.vm === null ? '-' : String(e.vm), 3)}` +
+      `${lpad(String(e.cycle), 12)} ${lpad(String(e.insn), 12)} ${lpad(String(e.cpu), 3)} ${pad(e.vm === null ? '-' : e.vcpu === null ? String(e.vm) : `${e.vm}:${e.vcpu}`, this.vmWidth)}` +
       `${this.modeCol[e.mode]}${this.kindCol[e.kind]}${this.accessCol[e.access]}${pad(hex2(e.asid), 5)}` +
       `${pad(hex8(e.pc), 11)}${this.c.bold(pad(hex8(e.va), 11))}${pad(e.page === null ? '-' : pageHex(e.page), 8)}` +
       `${pad(e.node === null ? '-' : String(e.node), 5)}${lpad(e.cost === null ? '-' : String(e.cost), 6)} ` +
@@ -291,9 +296,15 @@ class JsonlFormat implements TraceFormat {
   end(): void {}
 }
 
+/** Perfetto processes: pid 0 the bare machine, or pid VM + 1 for each VM (names are ASCII: vmN). */
+export function perfettoProcesses(vms: readonly string[] | null): Array<[number, string]> {
+  if (vms === null) return [[0, 'bare machine']];
+  return vms.map((name, i) => [i + 1, name.replace(/[^\x20-\x7e]/g, '?')]);
+}
+
 /**
  * perfetto: Chrome trace-event JSON ({"traceEvents": [...]}), which ui.perfetto.dev and
- * chrome://tracing open. Process 0 is the machine (later: one process per VM), one thread track
+ * chrome://tracing open. Process 0 is the bare machine (under the monitor VM N is process N + 1), one thread track
  * per CPU; each miss is a complete event ("ph":"X") from the miss to the end of its handler.
  * Time: cycles at a nominal 1 GHz, so ts and dur (microseconds) are cycles / 1000.
  */
@@ -318,10 +329,13 @@ class PerfettoFormat implements TraceFormat {
   begin(): void {
     const image = JSON.stringify(this.ctx.image).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
     this.out.write(`{"displayTimeUnit":"ns","otherData":{"clock":"1 cycle = 1 ns (nominal)","image":${image}},"traceEvents":[\n`);
-    this.item(`{"ph":"M","pid":0,"name":"process_name","args":{"name":"bare machine"}}`);
-    for (const cpu of this.ctx.cpus) {
-      this.item(`{"ph":"M","pid":0,"tid":${cpu},"name":"thread_name","args":{"name":"cpu ${cpu}"}}`);
-      this.item(`{"ph":"M","pid":0,"tid":${cpu},"name":"thread_sort_index","args":{"sort_index":${cpu}}}`);
+    for (const [pid, name] of perfettoProcesses(this.ctx.vms ?? null)) {
+      this.item(`{"ph":"M","pid":${pid},"name":"process_name","args":{"name":${JSON.stringify(name)}}}`);
+      this.item(`{"ph":"M","pid":${pid},"name":"process_sort_index","args":{"sort_index":${pid}}}`);
+      for (const cpu of this.ctx.cpus) {
+        this.item(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_name","args":{"name":"cpu ${cpu}"}}`);
+        this.item(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_sort_index","args":{"sort_index":${cpu}}}`);
+      }
     }
   }
 

@@ -1,12 +1,10 @@
 // `disco trace tlb --summary`: aggregate figures over the kept misses, computed as events stream
 // past (nothing but counters and per-page / per-PC maps is held): misses per 1,000 instructions by
 // kind, access and mode; the pages and PCs that miss most; the distribution of the miss cost
-// (handler cycles); and the monitor's figures (L2TLB hit rate, per VM), n/a on the bare machine.
+// (cycles until the faulting context resumed); and the monitor's figures (outcomes, the L2TLB hit
+// rate, per-VM miss rates), n/a on the bare machine.
 
-import {
-  ACCESS_NAMES, KIND_NAMES, MODE_NAMES, OUTCOME_L2TLB, OUTCOME_NAMES, OUTCOME_PMAP, OUTCOME_REFLECTED,
-  hex8, type TlbEvent,
-} from './event.ts';
+import { ACCESS_NAMES, KIND_NAMES, KIND_REFILL, MODE_NAMES, OUTCOME_L2TLB, OUTCOME_NAMES, hex8, type TlbEvent } from './event.ts';
 import type { Symbolizer } from './formats.ts';
 
 /** Costs below this are counted exactly (for exact percentiles); above, in power-of-two buckets. */
@@ -16,6 +14,24 @@ const TOP = 10;
 export interface SummaryTotals {
   instructions: number;
   cycles: number;
+  /** Under the monitor: every VM, with the instructions its VCPUs executed. */
+  vms?: ReadonlyArray<{ vm: number; name: string; instructions: number }>;
+}
+
+/** Per-VM figures of the summary (under the monitor). */
+export interface VmSummaryJson {
+  vm: number;
+  name: string;
+  instructions: number;
+  misses: number;
+  /** Misses per 1,000 instructions of this VM. */
+  perKiloInstructions: number;
+  /** Count by outcome. */
+  outcomes: Record<string, number>;
+  /** Refills satisfied from this VM's L2TLBs over its refills; null with no refills. */
+  l2tlbHitRate: number | null;
+  /** Mean cost of its resolved misses (cycles); null with none. */
+  meanCost: number | null;
 }
 
 /** JSON form of the summary (docs/trace.md). */
@@ -28,7 +44,7 @@ export interface SummaryJson {
   rates: Record<string, Record<string, number>>;
   counts: Record<string, Record<string, number>>;
   outcomes: Record<string, number>;
-  topPages: Array<{ asid: number; va: string; misses: number; share: number; page: number | null; sym: string | null }>;
+  topPages: Array<{ vm: number | null; asid: number; va: string; misses: number; share: number; page: number | null; sym: string | null }>;
   topPCs: Array<{ pc: string; misses: number; share: number; sym: string | null; insn: string | null }>;
   cost: {
     resolved: number;
@@ -39,10 +55,10 @@ export interface SummaryJson {
     max: number | null;
     histogram: Array<{ from: number; to: number; count: number }>;
   };
-  /** Fraction of misses satisfied from the L2TLB; null on the bare machine. */
+  /** Fraction of the refills (kind refill) under the monitor satisfied from the L2TLB; null on the bare machine. */
   l2tlbHitRate: number | null;
   /** Per-VM figures under the monitor; null on the bare machine. */
-  vms: Array<{ vm: number; misses: number; perKiloInstructions: number }> | null;
+  vms: VmSummaryJson[] | null;
 }
 
 export class TlbSummary {
@@ -51,7 +67,7 @@ export class TlbSummary {
   private readonly kindCounts = new Float64Array(9);
   private readonly accCounts = new Float64Array(9);
   private readonly outcomes = new Float64Array(OUTCOME_NAMES.length);
-  /** Key asid * 2^20 + virtual page number. */
+  /** Key (vm + 1) * 2^28 + asid * 2^20 + virtual page number (vm -1 on the bare machine). */
   private readonly pages = new Map<number, { misses: number; page: number | null }>();
   private readonly pcs = new Map<number, { misses: number; word: number | null; pa: number }>();
   private readonly exact = new Float64Array(EXACT_COST);
@@ -59,14 +75,17 @@ export class TlbSummary {
   private resolved = 0;
   private costSum = 0;
   private costMax = 0;
-  private readonly vmMisses = new Map<number, number>();
+  /** Per VM: misses, by outcome, refills, cost of the resolved ones. */
+  private readonly perVm = new Map<number, { misses: number; outcomes: Float64Array; refills: number; resolved: number; costSum: number }>();
+  private refills = 0;
+  private l2hits = 0;
 
   add(e: TlbEvent): void {
     this.n++;
     this.kindCounts[e.kind * 3 + e.mode]++;
     this.accCounts[e.access * 3 + e.mode]++;
     this.outcomes[e.outcome]++;
-    const key = e.asid * 0x100000 + Math.floor(e.va / 4096);
+    const key = ((e.vm ?? -1) + 1) * 0x10000000 + e.asid * 0x100000 + Math.floor(e.va / 4096);
     const pg = this.pages.get(key);
     if (pg === undefined) this.pages.set(key, { misses: 1, page: e.page });
     else { pg.misses++; if (e.page !== null) pg.page = e.page; }
@@ -80,7 +99,22 @@ export class TlbSummary {
       if (e.cost < EXACT_COST) this.exact[e.cost]++;
       this.log2[e.cost <= 0 ? 0 : 32 - Math.clz32(e.cost)]++;
     }
-    if (e.vm !== null) this.vmMisses.set(e.vm, (this.vmMisses.get(e.vm) ?? 0) + 1);
+    if (e.vm !== null) {
+      let s = this.perVm.get(e.vm);
+      if (s === undefined) {
+        s = { misses: 0, outcomes: new Float64Array(OUTCOME_NAMES.length), refills: 0, resolved: 0, costSum: 0 };
+        this.perVm.set(e.vm, s);
+      }
+      s.misses++;
+      s.outcomes[e.outcome]++;
+      if (e.cost !== null) { s.resolved++; s.costSum += e.cost; }
+      // The monitor looks in the L2TLB on refills only (mmu.ts tlbFault).
+      if (e.kind === KIND_REFILL) {
+        s.refills++;
+        this.refills++;
+        if (e.outcome === OUTCOME_L2TLB) this.l2hits++;
+      }
+    }
   }
 
   /** The cost below which a fraction `q` of resolved misses fall (exact unless beyond 65535). */
@@ -130,7 +164,8 @@ export class TlbSummary {
       .sort((a, b) => b[1].misses - a[1].misses || a[0] - b[0]).slice(0, TOP)
       .map(([key, v]) => {
         const va = (key % 0x100000) * 4096;
-        return { asid: Math.floor(key / 0x100000), va: hex8(va), misses: v.misses, share: share(v.misses), page: v.page, sym: sy.sym(va) };
+        const vm = Math.floor(key / 0x10000000) - 1;
+        return { vm: vm < 0 ? null : vm, asid: Math.floor(key / 0x100000) % 256, va: hex8(va), misses: v.misses, share: share(v.misses), page: v.page, sym: sy.sym(va) };
       });
     const topPCs = [...this.pcs.entries()]
       .sort((a, b) => b[1].misses - a[1].misses || a[0] - b[0]).slice(0, TOP)
@@ -150,7 +185,25 @@ export class TlbSummary {
     }
     const outcomes: Record<string, number> = {};
     OUTCOME_NAMES.forEach((name, i) => { if (this.outcomes[i] > 0) outcomes[name] = this.outcomes[i]; });
-    const monitored = this.outcomes[OUTCOME_L2TLB] + this.outcomes[OUTCOME_PMAP] + this.outcomes[OUTCOME_REFLECTED];
+    const outcomeRecord = (arr: Float64Array): Record<string, number> => {
+      const r: Record<string, number> = {};
+      OUTCOME_NAMES.forEach((name, i) => { if (arr[i] > 0) r[name] = arr[i]; });
+      return r;
+    };
+    const vms: VmSummaryJson[] | null = t.vms === undefined ? null : t.vms.map((info) => {
+      const s = this.perVm.get(info.vm);
+      const misses = s?.misses ?? 0;
+      return {
+        vm: info.vm,
+        name: info.name,
+        instructions: info.instructions,
+        misses,
+        perKiloInstructions: info.instructions > 0 ? round3((misses * 1000) / info.instructions) : 0,
+        outcomes: s === undefined ? {} : outcomeRecord(s.outcomes),
+        l2tlbHitRate: s !== undefined && s.refills > 0 ? round3(s.outcomes[OUTCOME_L2TLB] / s.refills) : null,
+        meanCost: s !== undefined && s.resolved > 0 ? round3(s.costSum / s.resolved) : null,
+      };
+    });
     return {
       instructions: t.instructions,
       cycles: t.cycles,
@@ -170,10 +223,8 @@ export class TlbSummary {
         max: this.resolved > 0 ? this.costMax : null,
         histogram,
       },
-      l2tlbHitRate: monitored > 0 ? round3(this.outcomes[OUTCOME_L2TLB] / monitored) : null,
-      vms: this.vmMisses.size > 0
-        ? [...this.vmMisses.entries()].sort((a, b) => a[0] - b[0]).map(([vm, m]) => ({ vm, misses: m, perKiloInstructions: perK(m) }))
-        : null,
+      l2tlbHitRate: this.refills > 0 ? round3(this.l2hits / this.refills) : null,
+      vms,
     };
   }
 
@@ -195,9 +246,10 @@ export class TlbSummary {
     }
     L.push('');
     L.push(`top pages (virtual)`);
-    L.push(`  ${'asid'.padEnd(6)}${'page'.padEnd(12)}${'misses'.padStart(12)}${'share'.padStart(8)}  ${'machine'.padEnd(9)}symbol`);
+    const vmCol = j.vms !== null;
+    L.push(`  ${vmCol ? 'vm'.padEnd(4) : ''}${'asid'.padEnd(6)}${'page'.padEnd(12)}${'misses'.padStart(12)}${'share'.padStart(8)}  ${'machine'.padEnd(9)}symbol`);
     for (const p of j.topPages) {
-      L.push(`  ${p.asid.toString(16).padStart(2, '0').padEnd(6)}${p.va.padEnd(12)}${num(p.misses).padStart(12)}${pct(p.share).padStart(8)}  ` +
+      L.push(`  ${vmCol ? String(p.vm ?? '-').padEnd(4) : ''}${p.asid.toString(16).padStart(2, '0').padEnd(6)}${p.va.padEnd(12)}${num(p.misses).padStart(12)}${pct(p.share).padStart(8)}  ` +
         `${(p.page === null ? '-' : '0x' + p.page.toString(16).padStart(5, '0')).padEnd(9)}${p.sym ?? ''}`);
     }
     L.push('');
@@ -209,9 +261,10 @@ export class TlbSummary {
     L.push('');
     const c = j.cost;
     if (c.resolved === 0) {
-      L.push('miss cost (handler cycles): no resolved misses');
+      L.push('miss cost: no resolved misses');
     } else {
-      L.push(`miss cost (handler cycles, miss to eret): mean ${c.mean}, p50 ${c.p50}, p90 ${c.p90}, p99 ${c.p99}, max ${c.max}` +
+      const what = j.vms === null ? 'handler cycles, miss to eret' : 'cycles from the miss until the guest resumed';
+      L.push(`miss cost (${what}): mean ${c.mean}, p50 ${c.p50}, p90 ${c.p90}, p99 ${c.p99}, max ${c.max}` +
         ` (${num(c.resolved)} resolved, ${num(j.misses - c.resolved)} unresolved)`);
       const peak = Math.max(...c.histogram.map((h) => h.count));
       for (const h of c.histogram) {
@@ -220,9 +273,22 @@ export class TlbSummary {
       }
     }
     L.push('');
-    L.push(`L2TLB hit rate: ${j.l2tlbHitRate === null ? 'n/a (bare machine: no monitor)' : pct(j.l2tlbHitRate)}`);
-    if (j.vms === null) L.push('per VM: n/a (bare machine)');
-    else for (const v of j.vms) L.push(`vm ${v.vm}: ${num(v.misses)} misses, ${v.perKiloInstructions.toFixed(3)} per 1,000 instructions`);
+    if (j.vms === null) {
+      L.push('L2TLB hit rate: n/a (bare machine: no monitor)');
+      L.push('per VM: n/a (bare machine)');
+    } else {
+      L.push(`outcomes: ${OUTCOME_NAMES.filter((n) => j.outcomes[n] !== undefined).map((n) => `${n} ${num(j.outcomes[n])}`).join(', ') || 'none'}`);
+      L.push(`L2TLB hit rate: ${j.l2tlbHitRate === null ? 'n/a (no refills)' : `${pct(j.l2tlbHitRate)} of refills`}`);
+      L.push('');
+      L.push('per VM');
+      const shown = OUTCOME_NAMES.filter((n) => n !== 'handler');
+      L.push(`  ${'vm'.padEnd(8)}${'instructions'.padStart(14)}${'misses'.padStart(11)}${'per 1k'.padStart(9)}${shown.map((n) => n.padStart(11)).join('')}${'L2TLB hit'.padStart(11)}${'mean cost'.padStart(11)}`);
+      for (const v of j.vms) {
+        L.push(`  ${v.name.slice(0, 7).padEnd(8)}${num(v.instructions).padStart(14)}${num(v.misses).padStart(11)}${v.perKiloInstructions.toFixed(3).padStart(9)}` +
+          `${shown.map((n) => num(v.outcomes[n] ?? 0).padStart(11)).join('')}${(v.l2tlbHitRate === null ? '-' : pct(v.l2tlbHitRate)).padStart(11)}` +
+          `${(v.meanCost === null ? '-' : String(Math.round(v.meanCost))).padStart(11)}`);
+      }
+    }
     return L.map((l) => l.trimEnd()).join('\n') + '\n';
   }
 }
