@@ -15,6 +15,7 @@ import { ConsoleSink } from './console.ts';
 import { exitStatus, runVms, setupVms } from './run.ts';
 import { DiskError } from './disk.ts';
 import { memoryExperiment, rowsTable, writeRows } from './memreport.ts';
+import { runNfsConfig } from './nfsconfig.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
 
@@ -374,13 +375,15 @@ function memoryCommand(): Command {
     .option('--csv <file>', 'write the table as CSV')
     .option('--json <file>', 'write the table as JSON')
     .option('--svg <file>', 'draw the V/M bars as SVG')
-    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string }) => {
+    .option('--nfs [clients]', 'add the NFS configuration row: one server VM and CLIENTS (default 7) client VMs running the workload on its files (docs/network.md)', parseIntOpt('--nfs', 1, 63))
+    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string; nfs?: number | boolean }) => {
       const counts = o.vms.split(',').map((t) => Number(t.trim()));
       if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new CliError(`--vms ${o.vms}: give counts from 1 to 64, e.g. 1,2,4,8`);
       const scanEvery = o.shareScan ? o.scanEvery ?? SHARE_SCAN_DEFAULT : 0;
       readImage(o.kernel);
       const rows = memoryExperiment({
         kernel: o.kernel, disk: o.disk, workload: o.workload, counts, vmMem: o.vmMem, bufferCacheBytes: o.bufferCache, scanEvery,
+        nfs: o.nfs === undefined ? undefined : runNfsConfig, nfsClients: typeof o.nfs === 'number' ? o.nfs : 7,
         progress: (l) => { if (process.stderr.isTTY) process.stderr.write(`\r${chalk.dim(`disco memory: ${l}`)}\x1b[K`); },
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
