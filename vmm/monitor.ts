@@ -367,7 +367,7 @@ export class Monitor implements TrapHandler {
     try {
       k.traps[code]++;
       this.charge(p, v, 'trap');
-      v.syncIn(now);
+      v.syncIn(now, cpu);
       if (code === EXC_TLBL || code === EXC_TLBS || code === EXC_MOD) {
         const va = cpu.cp0.badVAddr;
         this.category = ((va - WINDOW_BASE) >>> 0) < v.vm.memBytes || (va & ~0x1fff) === PRIV_VA ? 'kernelTlbFaults' : 'userTlbMisses';

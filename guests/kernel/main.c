@@ -38,6 +38,8 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	tlb_init_cpu(c);	/* the PDA first: locks and printf need mycpu() */
 	memsize = msize;
 	machine_probe();
+	if (machine_monitor)
+		trap_vm_vectors();	/* the paravirtual trap path (trap.c) */
 	ncpu = machine_ncpu();
 	c->node = machine_node();
 	printf("\ndisco kernel: %s, %u MiB RAM, %u CPU%s, %u TLB entries (%u wired)\n",
