@@ -10,7 +10,9 @@ import { BusConfigError } from '../cpu/bus.ts';
 import { ConfigError, DEFAULT_CONFIG, parseMachineFile, parseSizeText, validateConfig, type MachineConfig } from '../cpu/config.ts';
 import { traceCommand } from './trace/command.ts';
 import { ConsoleSink } from './console.ts';
-import { runVms } from './run.ts';
+import { runVms, runVmSpecs } from './run.ts';
+import { overheadCommand } from './overhead.ts';
+import { readVmsFile, VmConfigError } from './config-file.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
 
@@ -85,6 +87,9 @@ interface RunCliOptions extends MachineCliOptions {
   slice?: number;
   linux?: boolean;
   initrd?: string;
+  /** Heterogeneous VMs from a JSON file (vmm/config-file.ts), and whose console gets stdin. */
+  config?: string;
+  consoleInput?: string;
 }
 
 /** What `disco run --linux` boots without arguments: scripts/fetch-linux.sh's cache (docs/linux.md). */
@@ -169,7 +174,41 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
   return cfg;
 }
 
+/** stdin, whole, for --console-input (read before the run: the run is deterministic). */
+function readConsoleInput(vm: string): { vm: string; bytes: Uint8Array } {
+  if (process.stdin.isTTY === true) throw new CliError(`--console-input ${vm}: give the input through a pipe or a file (stdin is a terminal)`);
+  try {
+    return { vm, bytes: new Uint8Array(readFileSync(0)) };
+  } catch (e) {
+    throw new CliError(`--console-input ${vm}: cannot read stdin (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** `disco run --config vms.json`: the VMs the file describes (docs/monitor.md). */
+function runConfig(imageArg: string | undefined, opts: RunCliOptions): number {
+  const clash = [
+    imageArg !== undefined ? 'the IMAGE argument' : '', opts.vms !== undefined ? '--vms' : '', opts.vcpus !== undefined ? '--vcpus' : '',
+    opts.vmMem !== undefined ? '--vm-mem' : '', opts.disk !== undefined ? '--disk' : '', opts.cmdline !== '' ? 'the command line' : '',
+    opts.linux === true || opts.initrd !== undefined ? '--linux' : '',
+  ].filter((x) => x !== '');
+  if (clash.length > 0) throw new CliError(`--config ${opts.config} describes the VMs (images, disks, command lines, memory, VCPUs): drop ${clash.join(', ')}`);
+  const cfg = machineConfig(opts);
+  let specs;
+  try {
+    specs = readVmsFile(opts.config!, cfg);
+  } catch (e) {
+    if (e instanceof VmConfigError) throw new CliError(e.message);
+    throw e;
+  }
+  for (const s of specs) s.maxInstructions ??= opts.maxInstructions;
+  return runVmSpecs(specs, cfg, {
+    vms: specs.length, consoleDir: opts.consoleDir, slice: opts.slice, cmdline: '', stats: opts.stats, progress: opts.progress,
+    consoleInput: opts.consoleInput === undefined ? undefined : readConsoleInput(opts.consoleInput),
+  }, `--config ${opts.config}`);
+}
+
 function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
+  if (opts.config !== undefined) return runConfig(imageArg, opts);
   // --linux (or --initrd): boot a Linux kernel on the full Malta board as QEMU's -kernel does;
   // with no image, the kernel and initramfs that scripts/fetch-linux.sh cached.
   const linux = opts.linux === true || opts.initrd !== undefined;
@@ -192,14 +231,15 @@ function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
   const sink = new ConsoleSink(process.stdout);
   const disk = opts.disk === undefined ? undefined : readDisk(opts.disk);
   const cfg = machineConfig(opts);
-  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined)) {
-    throw new CliError('--vcpus, --vm-mem, --console-dir and --slice need --vms');
+  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined || opts.consoleInput !== undefined)) {
+    throw new CliError('--vcpus, --vm-mem, --console-dir, --console-input and --slice need --vms (or --config)');
   }
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
     return runVms(image, bytes, cfg, disk, {
       vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
       maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
+      consoleInput: opts.consoleInput === undefined ? undefined : readConsoleInput(opts.consoleInput),
     });
   }
   const m = new Machine({ ...cfg, out: sink.put, disk });
@@ -298,6 +338,8 @@ export function buildProgram(): Command {
     .option('--vm-mem <size>', 'with --vms: guest memory per VM, 1M-256M in whole MiB (default: the machine memory shared out)', parseVmMem)
     .option('--console-dir <dir>', 'with --vms: write each VM console to DIR/vmN.log instead of stdout')
     .option('--slice <cycles>', 'with --vms: time slice of a VCPU on a physical CPU (default 100000)', parseIntOpt('--slice', 100, 1 << 30))
+    .option('--config <file>', 'JSON file describing the VMs (image, cmdline/args, memory, vcpus, disk, node/cpus, name, count; docs/monitor.md) instead of IMAGE and --vms')
+    .option('--console-input <vm>', 'with --vms or --config: stdin (a pipe or file, read whole before the run) is the console input of VM <vm> (e.g. vm0)')
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
     .addHelpText('after', `
@@ -317,6 +359,7 @@ Examples:
       }
       process.exitCode = runCommand(image, opts);
     });
+  program.addCommand(overheadCommand());
   program.addCommand(traceCommand({
     addMachineOptions,
     makeMachine: (opts, out) => {

@@ -221,6 +221,22 @@ export class Monitor implements TrapHandler {
     this.consoleSink(vm, byte);
   }
 
+  // Console input (console_getc): the bytes given for a VM, read in order; deterministic
+  // because the whole input is known before the run (disco run --console-input).
+  private readonly consoleInputs = new Map<Vm, { bytes: Uint8Array; pos: number }>();
+
+  /** Give `vm` console input: console_getc returns these bytes in order, then end of input. */
+  setConsoleInput(vm: Vm, bytes: Uint8Array): void {
+    this.consoleInputs.set(vm, { bytes, pos: 0 });
+  }
+
+  /** The next console input byte of `vm`, or -1 at the end of its input (or without any). */
+  consoleIn(vm: Vm): number {
+    const i = this.consoleInputs.get(vm);
+    if (i === undefined || i.pos >= i.bytes.length) return -1;
+    return i.bytes[i.pos++];
+  }
+
   /** The guest stopped itself (halt register, SOFTRES, exit call). */
   haltVm(vm: Vm, code: number, how: string): void {
     if (!vm.running) return;

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import type { MachineConfig } from '../cpu/config.ts';
 import { Monitor, type VmStats } from './monitor.ts';
 import type { Vm } from './vm.ts';
+import { homesFor, type VmSpec } from './config-file.ts';
 
 /** Exit statuses of a VM the monitor stopped (the same as `disco run` uses for the machine). */
 const STOP_STATUS: Readonly<Record<string, number>> = { limit: 124, deadlock: 125, fault: 126, memory: 126 };
 
 export interface VmsRunOptions {
+  /** VMs of the one image (ignored by runVmSpecs, which gets its list). */
   vms: number;
   /** Virtual CPUs per VM (default 1). */
   vcpus?: number;
@@ -27,6 +29,8 @@ export interface VmsRunOptions {
   cmdline: string;
   stats?: string | boolean;
   progress?: boolean;
+  /** Console input for one VM (by name): the bytes its console_getc calls return, in order. */
+  consoleInput?: { vm: string; bytes: Uint8Array };
 }
 
 /** Per-VM console: line-buffered, each line prefixed with the VM's name (coloured on a TTY). */
@@ -85,10 +89,31 @@ class VmConsoles {
 
 /** Run the VMs; returns the process exit status. Throws RangeError/LoadError for bad input. */
 export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: Uint8Array | undefined, opts: VmsRunOptions): number {
+  const specs: VmSpec[] = Array.from({ length: opts.vms }, (_, i) => ({
+    name: `vm${i}`, imagePath: image, image: bytes, cmdline: opts.cmdline, memBytes: opts.vmMem, vcpus: opts.vcpus ?? 1,
+    disk, pinned: false, maxInstructions: opts.maxInstructions,
+  }));
+  return runVmSpecs(specs, cfg, opts, `--vms ${opts.vms}`);
+}
+
+/**
+ * Run VMs described one by one (`--config`, vmm/config-file.ts; or N copies from runVms).
+ * VMs without a memory size share what the machine has left (less 1 MiB for the monitor),
+ * at most 256 MiB each. `what` names the source in messages.
+ */
+export function runVmSpecs(specs: VmSpec[], cfg: MachineConfig, opts: VmsRunOptions, what = '--config'): number {
   const totalMem = cfg.memPerNode * cfg.nodes;
-  const vmMem = opts.vmMem ?? Math.min(256, Math.floor((totalMem - 0x100000) / opts.vms / 0x100000)) * 0x100000;
-  if (vmMem < 0x100000) throw new RangeError(`--vms ${opts.vms}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB per VM (give --mem or --vm-mem)`);
-  const names = Array.from({ length: opts.vms }, (_, i) => `vm${i}`);
+  const fixed = specs.reduce((a, s) => a + (s.memBytes ?? 0), 0);
+  const shares = specs.filter((s) => s.memBytes === undefined).length;
+  const share = shares === 0 ? 0 : Math.min(256, Math.floor((totalMem - 0x100000 - fixed) / shares / 0x100000)) * 0x100000;
+  if (shares > 0 && share < 0x100000) {
+    throw new RangeError(`${what}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB for each VM without a memory size (give --mem${what.startsWith('--vms') ? ' or --vm-mem' : ', or "memory" per VM'})`);
+  }
+  const vmMem = specs[0]?.memBytes ?? share;
+  const names = specs.map((s) => s.name);
+  if (opts.consoleInput !== undefined && !names.includes(opts.consoleInput.vm)) {
+    throw new RangeError(`--console-input ${opts.consoleInput.vm}: no such VM (${names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ')})`);
+  }
   const consoles = new VmConsoles(names, opts.consoleDir, process.stdout.isTTY === true);
   const stops: string[] = [];
   const mon = new Monitor({
@@ -103,11 +128,14 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       }
     },
   });
-  for (let i = 0; i < opts.vms; i++) {
-    mon.createVm({
-      name: names[i], memBytes: vmMem, vcpus: opts.vcpus, image: bytes, imageName: image, cmdline: opts.cmdline,
-      disk: disk === undefined ? undefined : disk.slice(), maxInstructions: opts.maxInstructions,
+  const nextOnNode = new Array<number>(cfg.nodes).fill(0);
+  for (const s of specs) {
+    const vm = mon.createVm({
+      name: s.name, memBytes: s.memBytes ?? share, vcpus: s.vcpus, image: s.image, imageName: s.imagePath, cmdline: s.cmdline,
+      disk: s.disk === undefined ? undefined : s.disk.slice(), maxInstructions: s.maxInstructions,
+      homes: homesFor(s, cfg, nextOnNode), pinned: s.pinned,
     });
+    if (opts.consoleInput !== undefined && opts.consoleInput.vm === s.name) mon.setConsoleInput(vm, opts.consoleInput.bytes);
   }
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
@@ -117,7 +145,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       consoles.flush();
       if (showProgress) {
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-        process.stderr.write(`\r${chalk.dim(`disco: ${opts.vms} VMs, ${(insns / 1e6).toFixed(1)} M instructions, ${(cycles / 1e6).toFixed(1)} M cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
+        process.stderr.write(`\r${chalk.dim(`disco: ${specs.length} VMs, ${(insns / 1e6).toFixed(1)} M instructions, ${(cycles / 1e6).toFixed(1)} M cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
       }
     },
   });
@@ -127,7 +155,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
   if (opts.stats !== undefined && opts.stats !== false) {
     const s = mon.machine.stats();
     const json = JSON.stringify({
-      image,
+      image: specs[0].imagePath,
       mode: s.mode,
       stop: res.reason,
       instructions: s.instructions,
