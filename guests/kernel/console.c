@@ -4,7 +4,8 @@
  * machine; under the disco monitor to the console monitor call (docs/hypercalls.md), a
  * buffer at a time, as Disco's guests used its virtual devices instead of emulated device
  * registers (section 4.2.4): each byte through the emulated UART costs two traps (LSR, THR).
- * Input: none yet (reads return end of file).
+ * Input: under the monitor, the VM's console input (console_getc); on the bare machine none
+ * (reads return end of file).
  */
 #include <stdarg.h>
 #include "types.h"
@@ -23,6 +24,7 @@
 /* monitor calls (docs/hypercalls.md): buffers are guest physical addresses */
 #define HCALL_CONSOLE_WRITE	(HCALL_BASE + 1)
 #define HCALL_CONSOLE_PUTC	(HCALL_BASE + 2)
+#define HCALL_CONSOLE_GETC	(HCALL_BASE + 3)
 
 static struct spinlock conslock;
 static int conslock_ready;
@@ -101,12 +103,53 @@ static void put(struct outbuf *out, int c)
 		flush(out);
 }
 
+/* console_getc: a byte, or -1 with *ended = 1 at the end of the input (0: none yet) */
+static int hc_getc(int *ended)
+{
+	register u32 v0 __asm__("$2") = HCALL_CONSOLE_GETC;
+	register u32 v1 __asm__("$3");
+	__asm__ __volatile__("syscall" : "+r"(v0), "=r"(v1) :: "memory");
+	*ended = v1 == 1;
+	return (int)v0;
+}
+
+/*
+ * Read up to n bytes of console input, up to and including a newline. Under the monitor the
+ * input is the VM's (disco run --console-input); when none is waiting yet, wait a tick and
+ * ask again. On the bare machine there is no input: end of file.
+ */
 int consoleread(int user, u32 dst, int n)
 {
-	(void)user;
-	(void)dst;
-	(void)n;
-	return 0;	/* no console input: end of file */
+	if (!machine_monitor)
+		return 0;
+	char buf[64];
+	int done = 0, line = 0;
+	while (done < n && !line) {
+		int k = 0, ended = 0;
+		while (k < (int)sizeof buf && done + k < n) {
+			int c = hc_getc(&ended);
+			if (c < 0)
+				break;
+			buf[k++] = (char)c;
+			if (c == '\n') {
+				line = 1;
+				break;
+			}
+		}
+		if (k > 0 && either_copyout(user, dst + done, buf, k) < 0)
+			return done ? done : -1;
+		done += k;
+		if (k == 0 && ended)
+			break;
+		if (k == 0 && done == 0) {
+			acquire(&tickslock);
+			sleep(&ticks, &tickslock);
+			release(&tickslock);
+		} else if (k < (int)sizeof buf && !line) {
+			break;	/* what was waiting has been read */
+		}
+	}
+	return done;
 }
 
 static void printnum(struct outbuf *out, u32 v, int base, int neg, int width, char pad)
