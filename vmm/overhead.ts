@@ -65,7 +65,7 @@ function bare(o: OverheadOptions, cmdline: string): One {
   m.load(o.kernel, 'kernel.elf', cmdline);
   const t0 = performance.now();
   const r = m.run({ maxInstructions: 5e9 });
-  if (r.reason !== 'halt' || r.exitCode !== 0) throw new Error(`bare ${cmdline}: ${r.reason} ${r.detail} (exit ${r.exitCode})\n${out.slice(-400)}`);
+  if (r.reason !== 'halt' || r.exitCode !== 0) throw new RangeError(`"${cmdline}" on the bare machine: ${r.reason === 'halt' ? `exit code ${r.exitCode}` : r.detail}; its console ended: ${tail(out)}`);
   return { cycles: r.cycles, host: (performance.now() - t0) / 1000, stats: null, out, modes: { user: 0, kernel: 0, idle: 0 } };
 }
 
@@ -89,7 +89,7 @@ function virtual(o: OverheadOptions, cmdline: string): One {
       else modes.kernel += d;
     },
   });
-  if (vm.stopKind !== 'halt' || vm.exitCode !== 0) throw new Error(`vm ${cmdline}: ${vm.stopMessage}\n${out.slice(-400)}`);
+  if (vm.stopKind !== 'halt' || vm.exitCode !== 0) throw new RangeError(`"${cmdline}" in a VM: ${vm.stopMessage}; its console ended: ${tail(out)}`);
   return { cycles: r.cycles, host: (performance.now() - t0) / 1000, stats: mon.vmStats(vm), out, modes };
 }
 
@@ -109,7 +109,7 @@ export function measure(o: OverheadOptions, workloads: string[], base = 'echo', 
     const b = bare(o, w);
     tell(`${w} (${i + 1}/${workloads.length}), in a VM`);
     const v = virtual(o, w);
-    if (strip(b.out, w) !== strip(v.out, w)) throw new Error(`${w}: the VM's output differs from the bare machine's`);
+    if (strip(b.out, w) !== strip(v.out, w)) throw new RangeError(`"${w}": the VM's output differs from the bare machine's`);
     const db = b.cycles - b0.cycles, dv = v.cycles - v0.cycles;
     const cats = new Set([...Object.keys(v.stats!.overheadBy), ...Object.keys(v0.stats!.overheadBy)]);
     const breakdown: Record<string, number> = {};
@@ -125,6 +125,12 @@ export function measure(o: OverheadOptions, workloads: string[], base = 'echo', 
     });
   }
   return rows;
+}
+
+/** The last lines of a console, as one line (for error messages). */
+function tail(out: string): string {
+  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean).slice(-3);
+  return lines.length === 0 ? '(nothing)' : lines.map((l) => JSON.stringify(l)).join(' / ');
 }
 
 /** Output lines that name the machine or report timings differ between bare and VM runs. */
@@ -170,7 +176,8 @@ function residual(r: OverheadRow): number {
 
 /** The rows as a Markdown table. */
 export function table(rows: OverheadRow[]): string {
-  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  // (a sampled difference of -0.01% prints as 0.0%, not -0.0%)
+  const pct = (x: number): string => `${(Math.abs(x) < 5e-4 ? 0 : x * 100).toFixed(1)}%`;
   const short: Record<string, string> = {
     kernelTlbFaults: 'kernel TLB faults', tlbWrites: 'TLB writes', privileged: 'other privileged', monitorCalls: 'monitor calls',
     devices: 'devices', userTlbMisses: 'user TLB', reflected: 'reflected', interrupts: 'interrupts', pageZeroing: 'page zeroing',
