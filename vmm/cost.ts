@@ -46,6 +46,12 @@ export interface CostTable {
   shootdownEntry: number;
   /** Inter-processor interrupt sent for a shootdown or a wakeup on another CPU. */
   ipi: number;
+  /**
+   * Reading and decoding the next guest instruction while still in the monitor, when it is a
+   * privileged one emulated in the same trap (Monitor.resumeOrFuse): a load through the
+   * guest's mapping and a decode, instead of a return to the guest and a new trap.
+   */
+  fuse: number;
 }
 
 /** The default table (cycles). */
@@ -73,4 +79,5 @@ export const DEFAULT_COSTS: Readonly<CostTable> = {
   vcpuSwitch: 400,
   shootdownEntry: 30,
   ipi: 200,
+  fuse: 5,
 };
