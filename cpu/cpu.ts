@@ -25,6 +25,7 @@ import {
 import { Tlb, TLB_MISS } from './tlb.ts';
 import { TranslationCache, TC_INVALID, TC_MASK } from './tcache.ts';
 import type { MemorySystem } from './numa.ts';
+import { blockCacheFor, jitThresholdFromEnv, JIT_MASK, type BlockCache } from './jit.ts';
 
 /** this.sig bits: why a slow path wants the loop's attention. */
 export const SIG_TRAP = 1; // pc was redirected (exception or eret): reload pc from this.pc
@@ -136,6 +137,13 @@ export class Cpu {
   left = 0;
   /** Size of the current batch. */
   batchN = 0;
+  /**
+   * Starts of an instruction at one RAM word after which the words from there on are compiled
+   * into a block (jit.ts); 0 interprets everything. Results are identical either way.
+   */
+  jitThreshold = jitThresholdFromEnv();
+  /** The compiled blocks, shared by the CPUs of one bus. */
+  readonly blocks: BlockCache;
   /** Cycle at which Count next equals Compare. */
   private nextTimer = 0;
   /** Count or Compare changed during the batch. */
@@ -143,6 +151,7 @@ export class Cpu {
 
   constructor(bus: Bus, opts: CpuOptions = {}) {
     this.bus = bus;
+    this.blocks = blockCacheFor(bus.ram);
     const n = opts.tlbEntries ?? 64;
     this.id = opts.cpuNum ?? 0;
     this.node = opts.node ?? 0;
@@ -267,23 +276,58 @@ export class Cpu {
     const mB = -(1 << gs), mH = mB | 1, mW = mB | 3;
     let dacc = 0; // data accesses (loads and stores), for cache statistics
 
+    // Compiled blocks (jit.ts): functional mode only, where a fetch has no side effects.
+    const thr = this.mem === null && gs === 12 ? this.jitThreshold : 0;
+    const bc = this.blocks;
+    const btag = bc.tag, blen = bc.len, bfn = bc.fn, bhot = bc.hot, bhtag = bc.htag;
+    let fo = 0, bi = 0, slow = 0;
+
     while (left > 0) {
-      left--;
-      if ((pc & mW) === cpage) {
-        w = ram32[((pc + cadd) | 0) >> 2];
-      } else {
+      slow = 0;
+      if ((pc & mW) !== cpage) {
         idx = (pc >>> gs) & TC_MASK;
         if (xtag[idx] === (pc & mW)) {
           cpage = xtag[idx];
           cadd = xadd[idx];
-          w = ram32[((pc + cadd) | 0) >> 2];
         } else {
+          left--;
           this.left = left; w = this.fetchSlow(pc, nds);
           if (this.sig !== 0) {
             if ((this.sig & SIG_TRAP) !== 0) { this.sig = 0; pc = this.pc; npc = (pc + 4) | 0; nds = 0; cpage = TC_INVALID; continue; }
             this.sig = 0; n -= left; left = 0;
           }
+          slow = 1;
         }
+      }
+      if (slow === 0) {
+        fo = (pc + cadd) | 0;
+        if (thr !== 0 && nds === 0) {
+          bi = (fo >>> 2) & JIT_MASK;
+          if (btag[bi] === fo) {
+            if (left >= blen[bi]) {
+              t = bfn[bi](this, r, ram8, ram16, ram32, rtag, radd, wtag, wadd, pc, left);
+              if (t >= 0) {
+                left -= t;
+                if (this.sig !== 0) {
+                  // As in the interpreter: a trap continues the batch at the vector; any other
+                  // signal ends the batch after the instruction that raised it.
+                  if ((this.sig & SIG_TRAP) === 0) { n -= left; left = 0; }
+                  this.sig = 0; cpage = TC_INVALID;
+                }
+                pc = this.pc; npc = (pc + 4) | 0;
+                continue;
+              }
+              bc.drop(bi); // the words changed since the block was built
+            }
+          } else if (bhtag[bi] !== fo) {
+            bhtag[bi] = fo; bhot[bi] = 1;
+          } else if (++bhot[bi] >= thr) {
+            bc.install(bi, fo, ram32);
+            continue;
+          }
+        }
+        left--;
+        w = ram32[fo >> 2];
       }
       curpc = pc; ds = nds; nds = 0; pc = npc; npc = (npc + 4) | 0;
       r[0] = 0;
