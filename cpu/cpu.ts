@@ -280,11 +280,14 @@ export class Cpu {
     const thr = this.mem === null && gs === 12 ? this.jitThreshold : 0;
     const bc = this.blocks;
     const btag = bc.tag, blen = bc.len, bfn = bc.fn, bhot = bc.hot, bhtag = bc.htag;
-    let fo = 0, bi = 0, slow = 0;
+    // Blocks are looked up only at leaders: after a delay slot (branch targets and fall-through
+    // alike), at a new code page (exception vectors included), after a block or a COP0 instruction.
+    let fo = 0, bi = 0, slow = 0, lead = 1;
 
     while (left > 0) {
       slow = 0;
       if ((pc & mW) !== cpage) {
+        lead = 1;
         idx = (pc >>> gs) & TC_MASK;
         if (xtag[idx] === (pc & mW)) {
           cpage = xtag[idx];
@@ -301,7 +304,8 @@ export class Cpu {
       }
       if (slow === 0) {
         fo = (pc + cadd) | 0;
-        if (thr !== 0 && nds === 0) {
+        if (lead !== 0 && thr !== 0 && nds === 0) {
+          lead = 0;
           bi = (fo >>> 2) & JIT_MASK;
           if (btag[bi] === fo) {
             if (left >= blen[bi]) {
@@ -314,7 +318,7 @@ export class Cpu {
                   if ((this.sig & SIG_TRAP) === 0) { n -= left; left = 0; }
                   this.sig = 0; cpage = TC_INVALID;
                 }
-                pc = this.pc; npc = (pc + 4) | 0;
+                pc = this.pc; npc = (pc + 4) | 0; lead = 1;
                 continue;
               }
               bc.drop(bi); // the words changed since the block was built
@@ -323,13 +327,14 @@ export class Cpu {
             bhtag[bi] = fo; bhot[bi] = 1;
           } else if (++bhot[bi] >= thr) {
             bc.install(bi, fo, ram32);
+            lead = 1;
             continue;
           }
         }
         left--;
         w = ram32[fo >> 2];
       }
-      curpc = pc; ds = nds; nds = 0; pc = npc; npc = (npc + 4) | 0;
+      curpc = pc; ds = nds; lead = nds; nds = 0; pc = npc; npc = (npc + 4) | 0;
       r[0] = 0;
 
       switch (w >>> 26) {
@@ -459,7 +464,7 @@ export class Cpu {
         case 0x0f: r[(w >>> 16) & 31] = w << 16; break; // lui
 
         case 0x10: // COP0: privileged, rare; handled out of line
-          this.left = left; this.resumePC = pc; this.cop0(w, curpc, ds);
+          this.left = left; this.resumePC = pc; this.cop0(w, curpc, ds); lead = 1;
           if (this.sig !== 0) {
             // eret both redirects pc and ends the batch (it may enable interrupts).
             if ((this.sig & SIG_END) !== 0) { n -= left; left = 0; }

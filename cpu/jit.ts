@@ -38,6 +38,7 @@ export const JIT_MASK = JIT_SIZE - 1;
 export const JIT_NEVER = 0x7fffffff;
 /** Longest block, in instructions. */
 const MAX_LEN = 128;
+const SUPER = process.env.DISCO_JIT_SB !== '0';
 
 /**
  * Starts seen this many times are compiled. V8 compiles a new function lazily and optimizes it
@@ -352,7 +353,7 @@ export function compileBlock(ram32: Int32Array, fo: number): { fn: BlockFn; len:
     words.push(w, sw);
     body.push(be.code, se.code);
     dacc += se.mem;
-    if (e.always === true || e.likely === true || base + k + 2 >= pageEnd || k + 2 >= MAX_LEN) {
+    if (e.always === true || e.likely === true || base + k + 2 >= pageEnd || k + 2 >= MAX_LEN || (!SUPER && e.rel !== 0)) {
       end = `cpu.dataAccesses += ${dacc}; cpu.pc = tgt; return d0 + ${k + 2};`;
       break;
     }
