@@ -38,7 +38,6 @@ export const JIT_MASK = JIT_SIZE - 1;
 export const JIT_NEVER = 0x7fffffff;
 /** Longest block, in instructions. */
 const MAX_LEN = 128;
-const SUPER = process.env.DISCO_JIT_SB !== '0';
 
 /**
  * Starts seen this many times are compiled. V8 compiles a new function lazily and optimizes it
@@ -319,10 +318,12 @@ else { SS(cpu, va, ${size}, ${reg(rt)}, ${cur}, ${ds}, ${left}); ${exitOnSig} }`
  * Build the block starting at RAM byte offset `fo`. Returns len JIT_NEVER when the first
  * instruction is one the compiler leaves to the interpreter.
  *
- * A block runs on through conditional branches: a taken one leaves the block after its delay
- * slot, a not-taken one continues inline. A taken branch back to the block's first
- * instruction turns again inside the function while the batch has room for a whole block.
- * It ends at a jump, a branch likely, an instruction left to the interpreter, or the page end.
+ * A block is a basic block: it ends after the delay slot of its first control transfer, at an
+ * instruction left to the interpreter, or at the page end. The exception is a loop: a
+ * conditional branch back to the block's first instruction turns again inside the function
+ * while the batch has room for a whole block, and the code after the loop follows in the
+ * same block. (Running on through every not-taken branch, superblocks, compiled more cold
+ * code than it saved: V8's optimizing compiler costs milliseconds per function.)
  */
 export function compileBlock(ram32: Int32Array, fo: number): { fn: BlockFn; len: number } {
   const base = fo >>> 2;
@@ -353,17 +354,14 @@ export function compileBlock(ram32: Int32Array, fo: number): { fn: BlockFn; len:
     words.push(w, sw);
     body.push(be.code, se.code);
     dacc += se.mem;
-    if (e.always === true || e.likely === true || base + k + 2 >= pageEnd || k + 2 >= MAX_LEN || (!SUPER && e.rel !== 0)) {
+    if (e.rel !== 0 || e.always === true || e.likely === true || base + k + 2 >= pageEnd || k + 2 >= MAX_LEN) {
       end = `cpu.dataAccesses += ${dacc}; cpu.pc = tgt; return d0 + ${k + 2};`;
       break;
     }
-    if (e.rel === 0) {
-      // Back to the start: go round again if the batch has room for the whole block.
-      loops = true;
-      body.push(`if (t !== 0) { cpu.dataAccesses += ${dacc}; d0 += ${k + 2}; if (left0 - d0 >= LEN) continue; cpu.pc = tgt; return d0; }`);
-    } else {
-      body.push(`if (t !== 0) { cpu.dataAccesses += ${dacc}; cpu.pc = tgt; return d0 + ${k + 2}; }`);
-    }
+    // A conditional branch back to the start: go round again if the batch has room for the
+    // whole block; when the loop ends, the code after it follows in the same block.
+    loops = true;
+    body.push(`if (t !== 0) { cpu.dataAccesses += ${dacc}; d0 += ${k + 2}; if (left0 - d0 >= LEN) continue; cpu.pc = tgt; return d0; }`);
     k++;
   }
   const len = words.length;
