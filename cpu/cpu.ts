@@ -282,6 +282,10 @@ export class Cpu {
     const btag = bc.tag, blen = bc.len, bfn = bc.fn, bhot = bc.hot, bhtag = bc.htag;
     // Blocks are looked up only at leaders: after a delay slot (branch targets and fall-through
     // alike), at a new code page (exception vectors included), after a block or a COP0 instruction.
+    // Only kernel-segment code (pc >= 0x80000000) is compiled: user code under Linux takes a TLB
+    // refill every hundred-odd instructions, and each new way out of a compiled block makes V8
+    // throw the block's optimized code away; measured on the Linux user phase, compiling user code
+    // cost 10.6 s of host CPU where the interpreter alone took 5.9 s (kernel code only: 6.4 s).
     let fo = 0, bi = 0, slow = 0, lead = 1;
 
     while (left > 0) {
@@ -304,7 +308,7 @@ export class Cpu {
       }
       if (slow === 0) {
         fo = (pc + cadd) | 0;
-        if (lead !== 0 && thr !== 0 && nds === 0) {
+        if (lead !== 0 && thr !== 0 && nds === 0 && pc < 0) {
           lead = 0;
           bi = (fo >>> 2) & JIT_MASK;
           if (btag[bi] === fo) {
