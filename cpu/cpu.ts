@@ -15,6 +15,9 @@
 // and Random are derived from it (cp0.ts). `run(n)` executes a batch of at most n instructions;
 // the caller (`step`) sizes batches so that the Count = Compare match lands on a batch boundary,
 // where interrupts are sampled. Instructions that may change interrupt state end the batch.
+//
+// Hot kernel-segment code runs as compiled blocks (jit.ts, docs/performance.md) with exactly
+// the interpreter's results; `run` looks them up at leaders and falls back to the switch.
 
 import type { Bus } from './bus.ts';
 import {
