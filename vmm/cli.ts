@@ -12,10 +12,12 @@ import { traceCommand } from './trace/command.ts';
 import { numaCommand } from './numa-cmd.ts';
 import type { NumaOptions } from './numa-policy.ts';
 import { ConsoleSink } from './console.ts';
-import { exitStatus, runVms, setupVms } from './run.ts';
+import { exitStatus, runVms, runVmSpecs, setupVms } from './run.ts';
 import { DiskError } from './disk.ts';
 import { memoryExperiment, rowsTable, writeRows } from './memreport.ts';
 import { runNfsConfig } from './nfsconfig.ts';
+import { overheadCommand } from './overhead.ts';
+import { readVmsFile, VmConfigError } from './config-file.ts';
 import { bootLinux } from '../cpu/linux.ts';
 import { resolve } from 'node:path';
 
@@ -106,6 +108,9 @@ interface RunCliOptions extends MachineCliOptions, VmCliOptions {
   shareScan?: boolean;
   scanEvery?: number;
   report?: string;
+  /** Heterogeneous VMs from a JSON file (vmm/config-file.ts), and whose console gets stdin. */
+  config?: string;
+  consoleInput?: string;
 }
 
 /** Default interval of the content scan (`--scan-every`; instructions of all VMs together). */
@@ -197,6 +202,58 @@ function machineConfig(opts: RunCliOptions): MachineConfig {
   return cfg;
 }
 
+/** stdin, whole, for --console-input (read before the run: the run is deterministic). */
+function readConsoleInput(vm: string): { vm: string; bytes: Uint8Array } {
+  if (process.stdin.isTTY === true) throw new CliError(`--console-input ${vm}: give the input through a pipe or a file (stdin is a terminal)`);
+  try {
+    return { vm, bytes: new Uint8Array(readFileSync(0)) };
+  } catch (e) {
+    throw new CliError(`--console-input ${vm}: cannot read stdin (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** `disco run --config vms.json`: the VMs the file describes (docs/monitor.md). */
+function runConfig(imageArg: string | undefined, opts: RunCliOptions): number {
+  const clash = [
+    imageArg !== undefined ? 'the IMAGE argument' : '', opts.vms !== undefined ? '--vms' : '', opts.vcpus !== undefined ? '--vcpus' : '',
+    opts.vmMem !== undefined ? '--vm-mem' : '', opts.disk !== undefined ? '--disk' : '', opts.cmdline !== '' ? 'the command line' : '',
+    opts.linux === true || opts.initrd !== undefined ? '--linux' : '',
+  ].filter((x) => x !== '');
+  if (clash.length > 0) throw new CliError(`--config ${opts.config} describes the VMs (images, disks, command lines, memory, VCPUs): drop ${clash.join(', ')}`);
+  const cfg = machineConfig(opts);
+  let specs;
+  try {
+    specs = readVmsFile(opts.config!, cfg);
+  } catch (e) {
+    if (e instanceof VmConfigError) throw new CliError(e.message);
+    throw e;
+  }
+  for (const s of specs) s.maxInstructions ??= opts.maxInstructions;
+  if (opts.persistent) throw new CliError(`--config ${opts.config}: --persistent is for one disk given with --disk; the VMs of a config file get copy-on-write overlays`);
+  return runVmSpecs(specs, cfg, {
+    vms: specs.length, consoleDir: opts.consoleDir, slice: opts.slice, cmdline: '', stats: opts.stats, progress: opts.progress,
+    consoleInput: opts.consoleInput === undefined ? undefined : readConsoleInput(opts.consoleInput),
+    diskOverlay: opts.diskOverlay, ...monitorExtras(opts, cfg),
+  }, `--config ${opts.config}`);
+}
+
+/** The NUMA, disk-sharing and report options of a run under the monitor (--vms or --config). */
+function monitorExtras(opts: RunCliOptions, cfg: MachineConfig): { numa?: NumaOptions; bufferCache?: number; reportMemory: boolean; shareScan: number } {
+  let numa: NumaOptions | undefined;
+  if (opts.numa !== undefined || opts.numaPlacement !== undefined) {
+    const pol = opts.numa ?? 'none';
+    if (!['none', 'migrate', 'replicate', 'migrate+replicate'].includes(pol)) throw new CliError(`--numa: unknown policy '${pol}' (expected none, migrate, replicate, migrate+replicate)`);
+    if (pol !== 'none' && cfg.timing.hotPageThreshold <= 0) throw new CliError('--numa needs the timing mode and a hot-page threshold (--timing --hot-pages N)');
+    numa = { placement: opts.numaPlacement ?? 'first-touch', migrate: pol.includes('migrate'), replicate: pol.includes('replicate') };
+  }
+  if (opts.scanEvery !== undefined && !opts.shareScan) throw new CliError('--scan-every needs --share-scan');
+  if (opts.report !== undefined && opts.report !== 'memory') throw new CliError(`--report ${opts.report}: the only report is "memory"`);
+  return {
+    numa, bufferCache: opts.bufferCache, reportMemory: opts.report === 'memory',
+    shareScan: opts.shareScan ? opts.scanEvery ?? SHARE_SCAN_DEFAULT : 0,
+  };
+}
+
 /** What to boot and how (`run` and `trace tlb`): an ELF image, or with --linux a Linux kernel. */
 export interface BootPlan {
   image: string;
@@ -240,35 +297,27 @@ function planBoot(imageArg: string | undefined, opts: MachineCliOptions & { linu
 }
 
 function runCommand(imageArg: string | undefined, opts: RunCliOptions): number {
+  if (opts.config !== undefined) return runConfig(imageArg, opts);
   const { image, bytes, linux, boot } = planBoot(imageArg, opts);
   const sink = new ConsoleSink(process.stdout);
   const cfg = machineConfig(opts);
-  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined || opts.netCopy !== undefined)) {
-    throw new CliError('--vcpus, --vm-mem, --console-dir, --slice and --net-copy need --vms');
+  if (opts.vms === undefined && (opts.vmMem !== undefined || opts.consoleDir !== undefined || opts.slice !== undefined || opts.vcpus !== undefined || opts.consoleInput !== undefined || opts.netCopy !== undefined)) {
+    throw new CliError('--vcpus, --vm-mem, --console-dir, --console-input, --slice and --net-copy need --vms (or --config)');
   }
   if (opts.vms === undefined && (opts.numa !== undefined || opts.numaPlacement !== undefined)) throw new CliError('--numa and --numa-placement need --vms');
-  let numa: NumaOptions | undefined;
-  if (opts.numa !== undefined || opts.numaPlacement !== undefined) {
-    const pol = opts.numa ?? 'none';
-    if (!['none', 'migrate', 'replicate', 'migrate+replicate'].includes(pol)) throw new CliError(`--numa: unknown policy '${pol}' (expected none, migrate, replicate, migrate+replicate)`);
-    if (pol !== 'none' && cfg.timing.hotPageThreshold <= 0) throw new CliError('--numa needs the timing mode and a hot-page threshold (--timing --hot-pages N)');
-    numa = { placement: opts.numaPlacement ?? 'first-touch', migrate: pol.includes('migrate'), replicate: pol.includes('replicate') };
-  }
   if (opts.vms === undefined && (opts.persistent || opts.diskOverlay !== undefined || opts.bufferCache !== undefined || opts.shareScan !== undefined || opts.scanEvery !== undefined || opts.report !== undefined)) {
     throw new CliError('--persistent, --disk-overlay, --buffer-cache, --share-scan, --scan-every and --report need --vms');
   }
   if ((opts.persistent || opts.diskOverlay !== undefined) && opts.disk === undefined) throw new CliError('--persistent and --disk-overlay need --disk');
   if (opts.persistent && opts.diskOverlay !== undefined) throw new CliError('a persistent disk has no overlay: give --persistent or --disk-overlay, not both');
-  if (opts.scanEvery !== undefined && !opts.shareScan) throw new CliError('--scan-every needs --share-scan');
-  if (opts.report !== undefined && opts.report !== 'memory') throw new CliError(`--report ${opts.report}: the only report is "memory"`);
   if (opts.vms !== undefined) {
     if (linux) throw new CliError('--vms cannot be combined with --linux');
     const spec = opts.disk === undefined ? undefined : { path: opts.disk, persistent: opts.persistent, overlayDir: opts.diskOverlay };
     return runVms(image, bytes, cfg, spec, {
       vms: opts.vms, vcpus: opts.vcpus, vmMem: opts.vmMem, consoleDir: opts.consoleDir, slice: opts.slice,
-      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress, numa,
-      bufferCache: opts.bufferCache, reportMemory: opts.report === 'memory',
-      shareScan: opts.shareScan ? opts.scanEvery ?? SHARE_SCAN_DEFAULT : 0,
+      maxInstructions: opts.maxInstructions, cmdline: opts.cmdline, stats: opts.stats, progress: opts.progress,
+      consoleInput: opts.consoleInput === undefined ? undefined : readConsoleInput(opts.consoleInput),
+      ...monitorExtras(opts, cfg),
       netCopy: opts.netCopy,
     });
   }
@@ -419,6 +468,8 @@ export function buildProgram(): Command {
     .argument('[args...]', 'guest command line after --, e.g. `-- pmake 64` (argv[1]; instead of --cmdline)'))
     .option('--stats [file]', 'print a JSON summary (instructions, cycles, exceptions by kind, TLB refills) to stderr or to file'))
     .option('--net-copy', 'with --vms: the virtual subnet copies page-aligned pages instead of remapping them (docs/network.md)')
+    .option('--config <file>', 'JSON file describing the VMs (image, cmdline/args, memory, vcpus, disk, node/cpus, name, count; docs/monitor.md) instead of IMAGE and --vms')
+    .option('--console-input <vm>', 'with --vms or --config: stdin (a pipe or file, read whole before the run) is the console input of VM <vm> (e.g. vm0)')
     .option('--linux', 'boot a Linux kernel on the full Malta board as QEMU -kernel does (defaults: the fetched kernel and initramfs, --mem 256M, --tlb-entries 16, --cmdline "console=ttyS0 rdinit=/init")')
     .option('--initrd <file>', 'initial RAM disk, loaded where QEMU puts it and passed as rd_start/rd_size (implies --linux)')
     .option('--numa-placement <p>', 'with --vms: where new guest pages go: round-robin, first-touch (default), vcpu, node:K (docs/numa.md)')
@@ -448,6 +499,7 @@ Examples:
       process.exitCode = runCommand(image, opts);
     });
   program.addCommand(memoryCommand());
+  program.addCommand(overheadCommand());
   program.addCommand(traceCommand({
     addMachineOptions,
     makeMachine: (opts, out) => {

@@ -52,6 +52,12 @@ export interface CostTable {
   /** Copying a 4 KiB page between nodes: 1024 loads and stores, plus 32 remote line misses
    * and 32 local ones at the default timing (32 x (180 + 60) + 2048 = 9728). */
   pageCopy: number;
+  /**
+   * Reading and decoding the next guest instruction while still in the monitor, when it is a
+   * privileged one emulated in the same trap (Monitor.resumeOrFuse): a load through the
+   * guest's mapping and a decode, instead of a return to the guest and a new trap.
+   */
+  fuse: number;
 }
 
 /** The default table (cycles). */
@@ -81,4 +87,5 @@ export const DEFAULT_COSTS: Readonly<CostTable> = {
   ipi: 200,
   numaFault: 300,
   pageCopy: 9728,
+  fuse: 5,
 };

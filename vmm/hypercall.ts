@@ -125,9 +125,14 @@ export function hypercall(m: Monitor, p: PCpu, v: VCpu): void {
       m.consoleOut(vm, a0 & 0xff);
       vm.counters.consoleBytes++;
       break;
-    case HC_CONSOLE_GETC:
-      v0 = -1; // no console input yet
+    case HC_CONSOLE_GETC: {
+      // v0 = the next input byte, or -1 with v1 = 1: the input has ended (all of it is known
+      // before the run, so "nothing yet" does not happen; v1 = 0 is kept for it).
+      const c = m.consoleIn(vm);
+      v0 = c;
+      v1 = c < 0 ? 1 : 0;
       break;
+    }
     case HC_EXIT:
       m.haltVm(vm, a0 | 0, 'exit monitor call');
       return;

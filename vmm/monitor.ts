@@ -98,6 +98,11 @@ export class Monitor implements TrapHandler {
   private live = 0;
   private started = false;
   private nextHome = 0;
+  /** Privileged instructions emulated in the current trap after the one that trapped. */
+  private fused = 0;
+  /** Monitor cycles (all, and page zeroing) of the VM when the current category began. */
+  private catStart = 0;
+  private zeroStart = 0;
   /** What the trap being handled is for (overhead breakdown); handlers may refine it. */
   private category = '';
   /** Errors the monitor caught inside itself (each stopped one VM); for tests. */
@@ -237,6 +242,22 @@ export class Monitor implements TrapHandler {
   /** Console byte from a VM (devices and the console monitor calls). */
   consoleOut(vm: Vm, byte: number): void {
     this.consoleSink(vm, byte);
+  }
+
+  // Console input (console_getc): the bytes given for a VM, read in order; deterministic
+  // because the whole input is known before the run (disco run --console-input).
+  private readonly consoleInputs = new Map<Vm, { bytes: Uint8Array; pos: number }>();
+
+  /** Give `vm` console input: console_getc returns these bytes in order, then end of input. */
+  setConsoleInput(vm: Vm, bytes: Uint8Array): void {
+    this.consoleInputs.set(vm, { bytes, pos: 0 });
+  }
+
+  /** The next console input byte of `vm`, or -1 at the end of its input (or without any). */
+  consoleIn(vm: Vm): number {
+    const i = this.consoleInputs.get(vm);
+    if (i === undefined || i.pos >= i.bytes.length) return -1;
+    return i.bytes[i.pos++];
   }
 
   /** The guest stopped itself (halt register, SOFTRES, exit call). */
@@ -405,13 +426,15 @@ export class Monitor implements TrapHandler {
     }
     const now = cpu.now();
     const k = v.vm.counters;
-    const before = k.monitorCycles, zeroBefore = (k.monitorBy.get('pageZero') ?? 0) + (k.monitorBy.get('pageAlloc') ?? 0);
+    this.catStart = k.monitorCycles;
+    const monStart = k.monitorCycles;
+    this.zeroStart = zeroCycles(k);
     this.category = trapCategory(code);
     if (this.observer !== null) this.trapAt = now;
     try {
       k.traps[code]++;
       this.charge(p, v, 'trap');
-      v.syncIn(now);
+      v.syncIn(now, cpu);
       if (code === EXC_TLBL || code === EXC_TLBS || code === EXC_MOD) {
         const va = cpu.cp0.badVAddr;
         this.category = ((va - WINDOW_BASE) >>> 0) < v.vm.memBytes || (va & ~0x1fff) === PRIV_VA ? 'kernelTlbFaults' : 'userTlbMisses';
@@ -427,12 +450,12 @@ export class Monitor implements TrapHandler {
       }
       if (v.vm.running) throw e; // could not contain it: a monitor bug outside any VM
     }
-    const zero = (k.monitorBy.get('pageZero') ?? 0) + (k.monitorBy.get('pageAlloc') ?? 0) - zeroBefore;
-    k.bump(k.overhead, this.category, k.monitorCycles - before - zero);
-    if (zero > 0) k.bump(k.overhead, 'pageZeroing', zero);
+    this.settle(k);
     const cur = p.current;
     if (cur !== null) cur.syncOut(cpu.now());
-    if (this.observer !== null) this.observer.trap?.(cpu.id, v.vm.id, v.index, code, epcPC, now, cpu.now() - now);
+    // The cost is what the monitor charged the VM for this trap: not the elapsed cycles, which
+    // include hazard barriers a fused emulation stepped over (guest time).
+    if (this.observer !== null) this.observer.trap?.(cpu.id, v.vm.id, v.index, code, epcPC, now, k.monitorCycles - monStart);
     return true;
   }
 
@@ -473,18 +496,20 @@ export class Monitor implements TrapHandler {
     }
   }
 
-  /** CpU with CE = 0 in virtual kernel mode: emulate the COP0 instruction or `cache`. */
-  private emulatePrivileged(p: PCpu, v: VCpu, epcPC: number, ds: boolean): void {
+  /**
+   * CpU with CE = 0 in virtual kernel mode: emulate the COP0 instruction or `cache`. `next` and
+   * `word` are given when the instruction is one fused into the trap of the one before it.
+   */
+  private emulatePrivileged(p: PCpu, v: VCpu, epcPC: number, ds: boolean, next = p.cpu.resumePC, word?: number): void {
     const cpu = p.cpu, r = cpu.r;
-    const w = readGuestWord(this, v, epcPC);
+    const w = word ?? readGuestWord(this, v, epcPC);
     if (w === null) throw new VmFault(`cannot read the privileged instruction at 0x${hex(epcPC)}`);
-    const next = cpu.resumePC;
     const now = cpu.now();
     const reflectRI = (): void => { this.charge(p, v, 'reflect'); v.deliver(p, EXC_RI, epcPC, ds); };
     const op = w >>> 26;
     if (op === 0x2f) { // cache: no cache model, nothing to do
       this.emul(p, v, 'cache');
-      this.resume(p, v, next);
+      this.resumeOrFuse(p, v, epcPC, next);
       return;
     }
     if (op !== 0x10) throw new Error(`coprocessor 0 unusable raised by 0x${hex(w)}`);
@@ -501,7 +526,7 @@ export class Monitor implements TrapHandler {
         if (rd === 11 || rd === 9 || rd === 13) this.programTimer(p);
         cpu.sig |= 2; // SIG_END: a COP0 trap may end the batch (timer or interrupt state changed)
       }
-      this.resume(p, v, next);
+      this.resumeOrFuse(p, v, epcPC, next);
       return;
     }
     if (rs === 0x0b) { // di / ei
@@ -509,33 +534,33 @@ export class Monitor implements TrapHandler {
       const old = v.diEi(((w >>> 5) & 1) !== 0);
       if (rt !== 0) r[rt] = old;
       this.emul(p, v, (w >>> 5) & 1 ? 'ei' : 'di');
-      this.resume(p, v, next);
+      this.resumeOrFuse(p, v, epcPC, next);
       return;
     }
     if (rs === 0x0a || rs === 0x0e) { // rdpgpr / wrpgpr: one register set
       if (rd !== 0) r[rd] = r[rt];
       this.emul(p, v, rs === 0x0a ? 'rdpgpr' : 'wrpgpr');
-      this.resume(p, v, next);
+      this.resumeOrFuse(p, v, epcPC, next);
       return;
     }
     if (rs >= 0x10) {
       switch (w & 63) {
-        case 0x01: this.category = 'tlbWrites'; v.tlbr(cpu); this.emul(p, v, 'tlbr'); this.resume(p, v, next); return;
-        case 0x08: this.category = 'tlbWrites'; v.tlbp(); this.emul(p, v, 'tlbp'); this.resume(p, v, next); return;
+        case 0x01: this.category = 'tlbWrites'; v.tlbr(cpu); this.emul(p, v, 'tlbr'); this.resumeOrFuse(p, v, epcPC, next); return;
+        case 0x08: this.category = 'tlbWrites'; v.tlbp(); this.emul(p, v, 'tlbp'); this.resumeOrFuse(p, v, epcPC, next); return;
         case 0x02: case 0x06: {
           this.category = 'tlbWrites';
           const wr = (w & 63) === 0x06;
           const i = (wr ? v.cp0.randomAt(v.vnow(now)) : v.cp0.index & 0x3f) % v.tlb.size;
           this.emul(p, v, wr ? 'tlbwr' : 'tlbwi');
           if (!guestTlbWrite(this, p, v, i)) { this.charge(p, v, 'reflect'); v.deliver(p, EXC_MCHECK, epcPC, ds); return; }
-          this.resume(p, v, next);
+          this.resumeOrFuse(p, v, epcPC, next);
           return;
         }
         case 0x18: { // eret (no delay slot)
           this.emul(p, v, 'eret');
           const to = v.eret(cpu);
           if (this.observer !== null) this.observer.eret?.(cpu.id, v.vm.id, v.index, to, cpu.now());
-          this.resume(p, v, to);
+          this.resumeOrFuse(p, v, epcPC, to);
           return;
         }
         case 0x20: // wait
@@ -546,6 +571,56 @@ export class Monitor implements TrapHandler {
       }
     }
     reflectRI();
+  }
+
+  /** Add the monitor time since the category began to it (page zeroing apart); start anew. */
+  private settle(k: Vm['counters']): void {
+    const zero = zeroCycles(k) - this.zeroStart;
+    k.bump(k.overhead, this.category, k.monitorCycles - this.catStart - zero);
+    if (zero > 0) k.bump(k.overhead, 'pageZeroing', zero);
+    this.catStart = k.monitorCycles;
+    this.zeroStart = zeroCycles(k);
+  }
+
+  /**
+   * Continue v at pc after an emulated privileged instruction at `from`, or, if the instruction
+   * at pc is another one the monitor would emulate, emulate it in the same trap: the guest's
+   * sequences (`tlbwr; eret` in a refill handler, `mtc0 EntryHi; ehb; tlbp`) then pay one
+   * trap entry and exit instead of one each. Only in virtual kernel mode, with no interrupt
+   * to deliver first (the hardware would take it between the two), on the same page (so the
+   * instruction is mapped), at most FUSE_MAX in a row; at most two `ehb`/`nop`/`ssnop` in
+   * between are stepped over as executed (one cycle and one instruction each).
+   */
+  private resumeOrFuse(p: PCpu, v: VCpu, from: number, pc: number): void {
+    if (p.current !== v || this.fused >= FUSE_MAX || v.mode() !== 0) { this.resume(p, v, pc); return; }
+    const cpu = p.cpu;
+    v.tick(cpu.now());
+    let at = pc, skipped = 0;
+    let w: number | null = null;
+    if (!v.interruptPending()) {
+      for (;;) {
+        if (((at ^ from) & ~0xfff) !== 0) { w = null; break; }
+        w = readGuestWord(this, v, at);
+        if (w === null || !fusable(w)) { w = null; break; }
+        if (w !== 0 && w !== 0x40 && w !== 0xc0) break; // a privileged instruction: fuse it
+        if (++skipped > 2) { w = null; break; }
+        at = (at + 4) | 0;
+      }
+    }
+    if (w === null) { this.resume(p, v, pc); return; }
+    cpu.instret += skipped; // the hazard barriers stepped over count as executed
+    cpu.stall += skipped;
+    const k = v.vm.counters;
+    k.bump(k.emulated, 'fused');
+    this.settle(k); // the fused instruction's time goes to its own category
+    this.category = 'privileged';
+    this.charge(p, v, 'fuse');
+    this.fused++;
+    try {
+      this.emulatePrivileged(p, v, at, false, (at + 4) | 0, w);
+    } finally {
+      this.fused--;
+    }
   }
 
   /** RI: rdhwr of a register the monitor virtualizes (CPUNum, CC), else the guest's RI. */
@@ -985,6 +1060,28 @@ function trapCategory(code: number): string {
     case EXC_ADEL: case EXC_ADES: return 'devices';
     default: return 'reflected';
   }
+}
+
+/** Monitor cycles a VM spent allocating and zeroing pages (counted apart in the breakdown). */
+function zeroCycles(k: Vm['counters']): number {
+  return (k.monitorBy.get('pageZero') ?? 0) + (k.monitorBy.get('pageAlloc') ?? 0);
+}
+
+/** At most this many privileged instructions are emulated in one trap after the trapping one. */
+const FUSE_MAX = 3;
+
+/**
+ * Instructions resumeOrFuse looks at: COP0 moves, di/ei and the TLB instructions and eret (not
+ * wait, which idles), and the hazard barriers it may step over (nop, ssnop, ehb).
+ */
+function fusable(w: number): boolean {
+  if (w === 0 || w === 0x40 || w === 0xc0) return true;
+  if ((w >>> 26) !== 0x10) return false;
+  const rs = (w >>> 21) & 31;
+  if (rs === 0x00 || rs === 0x04) return (w & 0x7f8) === 0;
+  if (rs === 0x0b) return (w & 0xffdf) === 0x6000;
+  if (rs >= 0x10) { const f = w & 63; return f === 0x01 || f === 0x02 || f === 0x06 || f === 0x08 || f === 0x18; }
+  return false;
 }
 
 /** Cost-table entry charged for each emulated action (emul()). */

@@ -11,11 +11,13 @@ import type { Vm } from './vm.ts';
 import type { NumaOptions } from './numa-policy.ts';
 import { BaseImage, OverlayDisk, PersistentDisk, type VmDisk } from './disk.ts';
 import { MemoryMeter, memoryLine } from './memreport.ts';
+import { homesFor, type VmSpec } from './config-file.ts';
 
 /** Exit statuses of a VM the monitor stopped (the same as `disco run` uses for the machine). */
 const STOP_STATUS: Readonly<Record<string, number>> = { limit: 124, deadlock: 125, fault: 126, memory: 126 };
 
 export interface VmsRunOptions {
+  /** VMs of the one image (ignored by the spec-list functions, which get their list). */
   vms: number;
   /** Virtual CPUs per VM (default 1). */
   vcpus?: number;
@@ -40,6 +42,10 @@ export interface VmsRunOptions {
   shareScan?: number;
   /** Print the V/M memory line at the end (`--report memory`). */
   reportMemory?: boolean;
+  /** Console input for one VM (by name): the bytes its console_getc calls return, in order. */
+  consoleInput?: { vm: string; bytes: Uint8Array };
+  /** --config: keep each VM's copy-on-write overlay in DIR/<name>.cow. */
+  diskOverlay?: string;
 }
 
 /**
@@ -137,17 +143,56 @@ export interface VmsSetup {
   quiet: boolean;
 }
 
+/** The VMs of `--vms N`: N copies of one image (named vm0, vm1, ...). */
+function specsOf(image: string, bytes: Uint8Array, opts: VmsRunOptions): VmSpec[] {
+  return Array.from({ length: opts.vms }, (_, i) => ({
+    name: `vm${i}`, imagePath: image, image: bytes, cmdline: opts.cmdline, memBytes: opts.vmMem, vcpus: opts.vcpus ?? 1,
+    pinned: false, maxInstructions: opts.maxInstructions,
+  }));
+}
+
 /**
  * Create the monitor and the VMs of `disco run --vms` (one boot setup for `run` and `trace`).
  * Consoles go to `consoleStream` (stdout for run, stderr for traces), or to --console-dir files.
  */
 export function setupVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: DiskSpec | undefined, opts: VmsRunOptions,
   consoleStream: NodeJS.WriteStream = process.stdout): VmsSetup {
+  return setupVmSpecs(specsOf(image, bytes, opts), cfg, opts, `--vms ${opts.vms}`, disk, consoleStream);
+}
+
+/** Overlays for VMs whose specs name their own disk (--config): VMs naming one file share its base. */
+function specDisks(specs: readonly VmSpec[], overlayDir: string | undefined): Array<VmDisk | undefined> {
+  const bases = new Map<string, BaseImage>();
+  if (overlayDir !== undefined) mkdirSync(overlayDir, { recursive: true });
+  return specs.map((s) => {
+    if (s.diskPath === undefined) return undefined;
+    let base = bases.get(s.diskPath);
+    if (base === undefined) { base = BaseImage.open(s.diskPath); bases.set(s.diskPath, base); }
+    return new OverlayDisk(base, overlayDir === undefined ? null : join(overlayDir, `${s.name}.cow`));
+  });
+}
+
+/**
+ * Create the monitor and VMs described one by one (`--config`, vmm/config-file.ts; or N copies
+ * of one image). VMs without a memory size share what the machine has left (less 1 MiB for the
+ * monitor), at most 256 MiB each. `disk` (--vms --disk) gives every VM the same disk; otherwise
+ * each spec's own. `what` names the source in messages.
+ */
+export function setupVmSpecs(specs: VmSpec[], cfg: MachineConfig, opts: VmsRunOptions, what: string, disk?: DiskSpec,
+  consoleStream: NodeJS.WriteStream = process.stdout): VmsSetup {
   const totalMem = cfg.memPerNode * cfg.nodes;
-  const vmMem = opts.vmMem ?? Math.min(256, Math.floor((totalMem - 0x100000) / opts.vms / 0x100000)) * 0x100000;
-  if (vmMem < 0x100000) throw new RangeError(`--vms ${opts.vms}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB per VM (give --mem or --vm-mem)`);
-  const names = Array.from({ length: opts.vms }, (_, i) => `vm${i}`);
-  const disks: VmDisk[] = disk === undefined ? [] : openDisks(disk, names);
+  const fixed = specs.reduce((a, s) => a + (s.memBytes ?? 0), 0);
+  const shares = specs.filter((s) => s.memBytes === undefined).length;
+  const share = shares === 0 ? 0 : Math.min(256, Math.floor((totalMem - 0x100000 - fixed) / shares / 0x100000)) * 0x100000;
+  if (shares > 0 && share < 0x100000) {
+    throw new RangeError(`${what}: the machine's ${totalMem >> 20} MiB leave less than 1 MiB for each VM without a memory size (give --mem${what.startsWith('--vms') ? ' or --vm-mem' : ', or "memory" per VM'})`);
+  }
+  const vmMem = specs[0]?.memBytes ?? share;
+  const names = specs.map((s) => s.name);
+  if (opts.consoleInput !== undefined && !names.includes(opts.consoleInput.vm)) {
+    throw new RangeError(`--console-input ${opts.consoleInput.vm}: no such VM (${names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ')})`);
+  }
+  const disks: Array<VmDisk | undefined> = disk !== undefined ? openDisks(disk, names) : specDisks(specs, opts.diskOverlay);
   const consoles = new VmConsoles(names, opts.consoleDir, consoleStream.isTTY === true, consoleStream);
   const setup = { quiet: false };
   const mon = new Monitor({
@@ -163,14 +208,18 @@ export function setupVms(image: string, bytes: Uint8Array, cfg: MachineConfig, d
     },
   });
   if (opts.netCopy === true) mon.net.remap = false;
-  for (let i = 0; i < opts.vms; i++) {
-    mon.createVm({
-      name: names[i], memBytes: vmMem, vcpus: opts.vcpus, image: bytes, imageName: image, cmdline: opts.cmdline,
-      disk: disks[i], maxInstructions: opts.maxInstructions, numa: opts.numa,
+  const nextOnNode = new Array<number>(cfg.nodes).fill(0);
+  specs.forEach((s, i) => {
+    const vm = mon.createVm({
+      name: s.name, memBytes: s.memBytes ?? share, vcpus: s.vcpus, image: s.image, imageName: s.imagePath, cmdline: s.cmdline,
+      disk: disks[i], maxInstructions: s.maxInstructions, numa: opts.numa,
+      homes: homesFor(s, cfg, nextOnNode), pinned: s.pinned,
     });
-  }
+    if (opts.consoleInput !== undefined && opts.consoleInput.vm === s.name) mon.setConsoleInput(vm, opts.consoleInput.bytes);
+  });
+  const open = disks.filter((d): d is VmDisk => d !== undefined);
   return {
-    mon, vmMem, consoles, disks,
+    mon, vmMem, consoles, disks: open,
     get quiet() { return setup.quiet; },
     set quiet(q: boolean) { setup.quiet = q; },
   };
@@ -178,7 +227,12 @@ export function setupVms(image: string, bytes: Uint8Array, cfg: MachineConfig, d
 
 /** Run the VMs; returns the process exit status. Throws RangeError/LoadError for bad input. */
 export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, disk: DiskSpec | undefined, opts: VmsRunOptions): number {
-  const { mon, vmMem, consoles, disks } = setupVms(image, bytes, cfg, disk, opts);
+  return runVmSpecs(specsOf(image, bytes, opts), cfg, opts, `--vms ${opts.vms}`, disk);
+}
+
+/** Run VMs described one by one (`--config`); returns the process exit status. */
+export function runVmSpecs(specs: VmSpec[], cfg: MachineConfig, opts: VmsRunOptions, what = '--config', disk?: DiskSpec): number {
+  const { mon, vmMem, consoles, disks } = setupVmSpecs(specs, cfg, opts, what, disk);
   const meter = opts.reportMemory || (opts.shareScan ?? 0) > 0 ? new MemoryMeter(mon, 1_000_000, opts.shareScan ?? 0) : null;
   const showProgress = opts.progress ?? (process.stderr.isTTY === true);
   const t0 = process.hrtime.bigint();
@@ -189,7 +243,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
       consoles.flush();
       if (showProgress) {
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-        process.stderr.write(`\r${chalk.dim(`disco: ${opts.vms} VMs, ${(insns / 1e6).toFixed(1)} M instructions, ${(cycles / 1e6).toFixed(1)} M cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
+        process.stderr.write(`\r${chalk.dim(`disco: ${specs.length} VMs, ${(insns / 1e6).toFixed(1)} M instructions, ${(cycles / 1e6).toFixed(1)} M cycles, ${(insns / secs / 1e6).toFixed(0)} MIPS`)}\x1b[K`);
       }
     },
   });
@@ -202,7 +256,7 @@ export function runVms(image: string, bytes: Uint8Array, cfg: MachineConfig, dis
   if (opts.stats !== undefined && opts.stats !== false) {
     const s = mon.machine.stats();
     const json = JSON.stringify({
-      image,
+      image: specs[0].imagePath,
       mode: s.mode,
       stop: res.reason,
       instructions: s.instructions,

@@ -34,7 +34,7 @@ export const PRIV_VA = 0xd0000000 | 0;
 
 /** Byte offsets in the privileged-register page (docs/monitor.md). RO: the guest's stores are
  * overwritten at the next monitor exit; RW: read back at every monitor entry. */
-export const PRIV_STATUS = 0x00; // RO, except IE (bit 0): RW, taken at the next trap
+export const PRIV_STATUS = 0x00; // RO, except CU0, IM, KSU, EXL, IE (PRIV_STATUS_RW): taken at the next trap
 export const PRIV_CAUSE = 0x04; // RO
 export const PRIV_EPC = 0x08; // RW
 export const PRIV_BADVADDR = 0x0c; // RO
@@ -53,6 +53,19 @@ export const PRIV_MAGIC_VALUE = 0x50435344; // "DSCP"
 /** RO: Cause.IP & Status.IM at the last monitor exit. A guest that sets IE through the page
  * and finds this non-zero traps once (e.g. executes `ei`) to take the interrupt now. */
 export const PRIV_PENDING = 0x3c;
+/** Offsets 0x40-0xFFF belong to the guest: the monitor never reads or writes them (a trap
+ * handler that may touch only k0/k1 saves a register there, as IRIX's did in its PDA). */
+export const PRIV_GUEST = 0x40;
+/**
+ * Status bits the guest may write through the page: CU0, IM, KSU, EXL and IE, the bits a
+ * kernel's trap entry and return change (BEV, ERL and the rest need mtc0). The change is taken
+ * at the next trap into the monitor, before anything else, so a store followed by eret behaves
+ * as mtc0 followed by eret. Until then the physical mode stays what it was; a kernel changes
+ * KSU only with EXL set (virtual kernel mode either way), so for it nothing differs. A guest
+ * that enables an interrupt this way (IE or IM) takes it at that next trap: the pending word
+ * tells it whether to make one.
+ */
+export const PRIV_STATUS_RW = ST_CU0 | 0xff00 | 0x18 | ST_EXL | ST_IE;
 
 /** Read-write slots: [byte offset, CP0 register]. */
 const PRIV_RW: ReadonlyArray<readonly [number, number]> = [
@@ -350,11 +363,14 @@ export class VCpu implements TranslationHolder {
   // -------------------------------------------------------------------------------------
   // The privileged-register page.
 
-  /** Take the guest's stores to the read-write slots into the virtual CP0. */
-  syncIn(now: number): void {
+  /** Take the guest's stores to the read-write slots into the virtual CP0 (`cpu` runs it). */
+  syncIn(now: number, cpu: Cpu): void {
     const pg = this.priv, out = this.privOut;
     const st = pg[PRIV_STATUS >> 2];
-    if (((st ^ out[PRIV_STATUS >> 2]) & ST_IE) !== 0) this.cp0.status = (this.cp0.status & ~ST_IE) | (st & ST_IE);
+    if (((st ^ out[PRIV_STATUS >> 2]) & PRIV_STATUS_RW) !== 0) {
+      this.cp0.status = (this.cp0.status & ~PRIV_STATUS_RW) | (st & PRIV_STATUS_RW);
+      this.applyMode(cpu);
+    }
     for (const [off, reg] of PRIV_RW) {
       const k = off >> 2;
       if (pg[k] !== out[k]) this.cp0.write(reg, 0, pg[k], this.vnow(now));

@@ -225,13 +225,16 @@ export class Vm {
     const loaded: Array<{ paddr: number; memsz: number }> = [];
     // Whole pages of the image are shared by every VM that boots it (docs/disks.md).
     const key = `image:${createHash('sha256').update(bytes).digest('hex')}`;
+    // A VM under a NUMA policy places, migrates and replicates its image pages like any other
+    // (docs/numa.md); a page shared through the cache is read-only to the policy, so none are.
+    const shareImage = this.monitor.numa?.params(this) == null;
     for (const s of img.segments) {
       if (!this.inRam(s.loadAddr, s.memsz)) {
         throw new LoadError(`${name}: segment ${s.index} at 0x${s.loadAddr.toString(16).padStart(8, '0')}-0x${(s.loadAddr + s.memsz).toString(16).padStart(8, '0')} lies outside the VM's ${this.memBytes >> 20} MiB of memory (a VM has no boot ROM)`);
       }
       const data = img.bytes.subarray(s.offset, s.offset + s.filesz);
       let done = 0;
-      while ((s.loadAddr + done) % PAGE_BYTES === 0 && data.length - done >= PAGE_BYTES) {
+      while (shareImage && (s.loadAddr + done) % PAGE_BYTES === 0 && data.length - done >= PAGE_BYTES) {
         const gpa = s.loadAddr + done;
         if (!this.monitor.share.loadPage(this, `${key}:${gpa}`, gpa >>> PAGE_SHIFT, data.subarray(done, done + PAGE_BYTES), node)) break;
         done += PAGE_BYTES;

@@ -171,6 +171,7 @@ void tlb_new_asid(struct proc *p);
 
 /* trap.c */
 void trap(struct trapframe *tf);
+void trap_vm_vectors(void);
 void timer_init(void);
 
 void machine_give_back(u32 pa);

@@ -10,6 +10,69 @@
 	.set	noat
 	.text
 
+/* The general registers of a trap frame (all but zero, sp, k0, k1), saved and restored. */
+	.macro	SAVE_GPRS
+	sw	$1, TF_REG(1)($sp)
+	sw	$2, TF_REG(2)($sp)
+	sw	$3, TF_REG(3)($sp)
+	sw	$4, TF_REG(4)($sp)
+	sw	$5, TF_REG(5)($sp)
+	sw	$6, TF_REG(6)($sp)
+	sw	$7, TF_REG(7)($sp)
+	sw	$8, TF_REG(8)($sp)
+	sw	$9, TF_REG(9)($sp)
+	sw	$10, TF_REG(10)($sp)
+	sw	$11, TF_REG(11)($sp)
+	sw	$12, TF_REG(12)($sp)
+	sw	$13, TF_REG(13)($sp)
+	sw	$14, TF_REG(14)($sp)
+	sw	$15, TF_REG(15)($sp)
+	sw	$16, TF_REG(16)($sp)
+	sw	$17, TF_REG(17)($sp)
+	sw	$18, TF_REG(18)($sp)
+	sw	$19, TF_REG(19)($sp)
+	sw	$20, TF_REG(20)($sp)
+	sw	$21, TF_REG(21)($sp)
+	sw	$22, TF_REG(22)($sp)
+	sw	$23, TF_REG(23)($sp)
+	sw	$24, TF_REG(24)($sp)
+	sw	$25, TF_REG(25)($sp)
+	sw	$28, TF_REG(28)($sp)
+	sw	$30, TF_REG(30)($sp)
+	sw	$31, TF_REG(31)($sp)
+	.endm
+
+	.macro	RESTORE_GPRS
+	lw	$1, TF_REG(1)($sp)
+	lw	$2, TF_REG(2)($sp)
+	lw	$3, TF_REG(3)($sp)
+	lw	$4, TF_REG(4)($sp)
+	lw	$5, TF_REG(5)($sp)
+	lw	$6, TF_REG(6)($sp)
+	lw	$7, TF_REG(7)($sp)
+	lw	$8, TF_REG(8)($sp)
+	lw	$9, TF_REG(9)($sp)
+	lw	$10, TF_REG(10)($sp)
+	lw	$11, TF_REG(11)($sp)
+	lw	$12, TF_REG(12)($sp)
+	lw	$13, TF_REG(13)($sp)
+	lw	$14, TF_REG(14)($sp)
+	lw	$15, TF_REG(15)($sp)
+	lw	$16, TF_REG(16)($sp)
+	lw	$17, TF_REG(17)($sp)
+	lw	$18, TF_REG(18)($sp)
+	lw	$19, TF_REG(19)($sp)
+	lw	$20, TF_REG(20)($sp)
+	lw	$21, TF_REG(21)($sp)
+	lw	$22, TF_REG(22)($sp)
+	lw	$23, TF_REG(23)($sp)
+	lw	$24, TF_REG(24)($sp)
+	lw	$25, TF_REG(25)($sp)
+	lw	$28, TF_REG(28)($sp)
+	lw	$30, TF_REG(30)($sp)
+	lw	$31, TF_REG(31)($sp)
+	.endm
+
 /* kentry(argc, argv, envp, memsize): boot stack, zero .bss, kmain. */
 	.globl	kentry
 	.type	kentry, @function
@@ -72,34 +135,7 @@ kexc:
 	lw	$sp, %lo(PDA_VA) + PDA_KSTACK($k0)
 2:	addiu	$sp, $sp, -TF_SIZE
 	sw	$k1, TF_REG(29)($sp)
-	sw	$1, TF_REG(1)($sp)
-	sw	$2, TF_REG(2)($sp)
-	sw	$3, TF_REG(3)($sp)
-	sw	$4, TF_REG(4)($sp)
-	sw	$5, TF_REG(5)($sp)
-	sw	$6, TF_REG(6)($sp)
-	sw	$7, TF_REG(7)($sp)
-	sw	$8, TF_REG(8)($sp)
-	sw	$9, TF_REG(9)($sp)
-	sw	$10, TF_REG(10)($sp)
-	sw	$11, TF_REG(11)($sp)
-	sw	$12, TF_REG(12)($sp)
-	sw	$13, TF_REG(13)($sp)
-	sw	$14, TF_REG(14)($sp)
-	sw	$15, TF_REG(15)($sp)
-	sw	$16, TF_REG(16)($sp)
-	sw	$17, TF_REG(17)($sp)
-	sw	$18, TF_REG(18)($sp)
-	sw	$19, TF_REG(19)($sp)
-	sw	$20, TF_REG(20)($sp)
-	sw	$21, TF_REG(21)($sp)
-	sw	$22, TF_REG(22)($sp)
-	sw	$23, TF_REG(23)($sp)
-	sw	$24, TF_REG(24)($sp)
-	sw	$25, TF_REG(25)($sp)
-	sw	$28, TF_REG(28)($sp)
-	sw	$30, TF_REG(30)($sp)
-	sw	$31, TF_REG(31)($sp)
+	SAVE_GPRS
 	mflo	$t0
 	sw	$t0, TF_LO($sp)
 	mfhi	$t0
@@ -131,34 +167,7 @@ trapret:
 	mtlo	$t0
 	lw	$t0, TF_HI($sp)
 	mthi	$t0
-	lw	$1, TF_REG(1)($sp)
-	lw	$2, TF_REG(2)($sp)
-	lw	$3, TF_REG(3)($sp)
-	lw	$4, TF_REG(4)($sp)
-	lw	$5, TF_REG(5)($sp)
-	lw	$6, TF_REG(6)($sp)
-	lw	$7, TF_REG(7)($sp)
-	lw	$8, TF_REG(8)($sp)
-	lw	$9, TF_REG(9)($sp)
-	lw	$10, TF_REG(10)($sp)
-	lw	$11, TF_REG(11)($sp)
-	lw	$12, TF_REG(12)($sp)
-	lw	$13, TF_REG(13)($sp)
-	lw	$14, TF_REG(14)($sp)
-	lw	$15, TF_REG(15)($sp)
-	lw	$16, TF_REG(16)($sp)
-	lw	$17, TF_REG(17)($sp)
-	lw	$18, TF_REG(18)($sp)
-	lw	$19, TF_REG(19)($sp)
-	lw	$20, TF_REG(20)($sp)
-	lw	$21, TF_REG(21)($sp)
-	lw	$22, TF_REG(22)($sp)
-	lw	$23, TF_REG(23)($sp)
-	lw	$24, TF_REG(24)($sp)
-	lw	$25, TF_REG(25)($sp)
-	lw	$28, TF_REG(28)($sp)
-	lw	$30, TF_REG(30)($sp)
-	lw	$31, TF_REG(31)($sp)
+	RESTORE_GPRS
 	/* the saved Status has EXL set: from here on we are at exception level again */
 	lw	$k0, TF_STATUS($sp)
 	mtc0	$k0, C0_STATUS
@@ -173,9 +182,144 @@ trapret:
 	.globl	trapret_to
 	.type	trapret_to, @function
 trapret_to:
-	b	trapret
+	lui	$t0, %hi(machine_monitor)
+	lw	$t0, %lo(machine_monitor)($t0)
+	bnez	$t0, trapret_vm
 	move	$sp, $a0
+	b	trapret
+	nop
 	.size	trapret_to, . - trapret_to
+
+/*
+ * The same paths under the disco monitor (docs/monitor.md, "The privileged-register page";
+ * Disco section 4.2.1: the HAL reads and writes the frequently used privileged registers with
+ * loads and stores to a page the monitor maps for each virtual CPU). Status, Cause, EPC and
+ * BadVAddr are read from the page at PRIV_VA; the new Status (EXL, KSU, IE) and EPC are
+ * stored there and the monitor takes them at the next trap (the eret at the latest), so a
+ * kernel entry traps not at all and a return once, at the eret, where the bare path above
+ * makes ten COP0 accesses. trap_vm_vectors() points the vectors here when the boot probe
+ * finds the monitor; the bare path is untouched.
+ */
+#define PRIV_VA		0xD0000000
+#define PRIV_STATUS	0x00
+#define PRIV_CAUSE	0x04
+#define PRIV_EPC	0x08
+#define PRIV_BADVADDR	0x0C
+#define PRIV_ENTRYLO0	0x14
+#define PRIV_ENTRYLO1	0x18
+#define PRIV_CONTEXT	0x24
+#define PRIV_SCRATCH	0x40	/* the guest's own words (the monitor never touches them) */
+
+/*
+ * vm_refill .. vm_refill_end: the refill handler copied to the refill vector. As boot.S's,
+ * but Context is read from the page and EntryLo0/1 are written there: two traps (tlbwr and
+ * eret) instead of five. A miss on the VPT load goes to kexc_vm's fast path as on bare.
+ */
+	.globl	vm_refill
+	.globl	vm_refill_end
+vm_refill:
+	lui	$k0, %hi(PRIV_VA)
+	lw	$k1, PRIV_CONTEXT($k0)
+	lw	$k1, 0($k1)
+	sw	$k1, PRIV_ENTRYLO0($k0)
+	lw	$k1, PRIV_CONTEXT($k0)
+	lw	$k1, 4($k1)
+	sw	$k1, PRIV_ENTRYLO1($k0)
+	tlbwr
+	eret
+vm_refill_end:
+
+/* vm_general .. vm_general_end: copied to the general and interrupt vectors. */
+	.globl	vm_general
+	.globl	vm_general_end
+vm_general:
+	lui	$k0, %hi(kexc_vm)
+	addiu	$k0, $k0, %lo(kexc_vm)
+	jr	$k0
+	nop
+vm_general_end:
+
+	.globl	kexc_vm
+	.type	kexc_vm, @function
+kexc_vm:
+	lui	$k1, %hi(PRIV_VA)
+	lw	$k0, PRIV_CAUSE($k1)
+	andi	$k0, $k0, CA_EXC_MASK
+	xori	$k0, $k0, EXC_TLBL << CA_EXC_SHIFT
+	bnez	$k0, 1f
+	lw	$k0, PRIV_BADVADDR($k1)
+	srl	$k1, $k0, 22
+	xori	$k1, $k1, VPT_BASE >> 22
+	bnez	$k1, 1f
+	/* the VPT fast path: $1 is borrowed (saved in the page) to address the page */
+	lui	$k1, %hi(PRIV_VA)
+	sw	$1, PRIV_SCRATCH($k1)
+	move	$1, $k1
+	lui	$k1, %hi(PDA_VA)
+	lw	$k1, %lo(PDA_VA) + PDA_PGDIR($k1)
+	ext	$k0, $k0, 13, 9
+	sll	$k0, $k0, 3
+	addu	$k1, $k1, $k0
+	lw	$k0, 0($k1)
+	lw	$k1, 4($k1)
+	sw	$k0, PRIV_ENTRYLO0($1)
+	sw	$k1, PRIV_ENTRYLO1($1)
+	lw	$1, PRIV_SCRATCH($1)
+	tlbwr
+	eret
+
+1:	lui	$k0, %hi(PRIV_VA)
+	lw	$k0, PRIV_STATUS($k0)
+	andi	$k0, $k0, ST_KSU_USER
+	beqz	$k0, 2f
+	move	$k1, $sp
+	lui	$k0, %hi(PDA_VA)
+	lw	$sp, %lo(PDA_VA) + PDA_KSTACK($k0)
+2:	addiu	$sp, $sp, -TF_SIZE
+	sw	$k1, TF_REG(29)($sp)
+	SAVE_GPRS
+	mflo	$t0
+	sw	$t0, TF_LO($sp)
+	mfhi	$t0
+	sw	$t0, TF_HI($sp)
+	lui	$t2, %hi(PRIV_VA)
+	lw	$t0, PRIV_EPC($t2)
+	sw	$t0, TF_EPC($sp)
+	lw	$t0, PRIV_STATUS($t2)
+	sw	$t0, TF_STATUS($sp)
+	lw	$t1, PRIV_CAUSE($t2)
+	sw	$t1, TF_CAUSE($sp)
+	lw	$t1, PRIV_BADVADDR($t2)
+	sw	$t1, TF_BADVADDR($sp)
+	li	$t1, ~(ST_EXL | ST_KSU_MASK | ST_IE)
+	and	$t0, $t0, $t1
+	sw	$t0, PRIV_STATUS($t2)	/* kernel mode, interrupts off, nested traps allowed */
+	jal	trap
+	move	$a0, $sp
+	/* fall through */
+	.size	kexc_vm, . - kexc_vm
+
+	.globl	trapret_vm
+	.type	trapret_vm, @function
+trapret_vm:
+	lui	$t1, %hi(PRIV_VA)
+	lw	$t0, PRIV_STATUS($t1)
+	ori	$t0, $t0, ST_IE
+	xori	$t0, $t0, ST_IE
+	sw	$t0, PRIV_STATUS($t1)	/* interrupts off (intr_off) */
+	lw	$t0, TF_LO($sp)
+	mtlo	$t0
+	lw	$t0, TF_HI($sp)
+	mthi	$t0
+	RESTORE_GPRS
+	lui	$k1, %hi(PRIV_VA)
+	lw	$k0, TF_STATUS($sp)
+	sw	$k0, PRIV_STATUS($k1)	/* EXL set: exception level again from the next trap on */
+	lw	$k0, TF_EPC($sp)
+	sw	$k0, PRIV_EPC($k1)
+	lw	$sp, TF_REG(29)($sp)
+	eret
+	.size	trapret_vm, . - trapret_vm
 
 /*
  * peek32(addr, val): load the word at addr into *val and return 0, or return -1 if the load

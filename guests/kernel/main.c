@@ -39,8 +39,10 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	tlb_init_cpu(c);	/* the PDA first: locks and printf need mycpu() */
 	memsize = msize;
 	machine_probe();
-	if (machine_monitor)	/* unused .bss pages go back to the monitor (machine.c) */
-		machine_give_back_zero((u32)__bss_start, (u32)__bss_end);
+	if (machine_monitor) {
+		machine_give_back_zero((u32)__bss_start, (u32)__bss_end);	/* unused .bss pages go back to the monitor (machine.c) */
+		trap_vm_vectors();	/* the paravirtual trap path (trap.c) */
+	}
 	ncpu = machine_ncpu();
 	c->node = machine_node();
 	printf("\ndisco kernel: %s, %u MiB RAM, %u CPU%s, %u TLB entries (%u wired)\n",

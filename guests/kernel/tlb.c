@@ -25,16 +25,36 @@
 static inline void tlbwi(void) { __asm__ __volatile__("tlbwi\n\tehb" ::: "memory"); }
 static inline void tlbp(void) { __asm__ __volatile__("tlbp\n\tehb" ::: "memory"); }
 
+/*
+ * The TLB staging registers. Under the disco monitor Index, EntryLo0/1 and PageMask are
+ * read-write slots of the privileged-register page and EntryHi a read-only one
+ * (docs/monitor.md): a store there is taken by the monitor at the next trap, which is the
+ * tlbwi/tlbp that uses it, so only EntryHi writes and the TLB instructions themselves trap
+ * (Disco section 4.2.1). On the bare machine these are mtc0/mfc0.
+ */
+#define PRIV_ENTRYHI	(0x10 / 4)
+#define PRIV_ENTRYLO0	(0x14 / 4)
+#define PRIV_ENTRYLO1	(0x18 / 4)
+#define PRIV_INDEX	(0x1C / 4)
+#define PRIV_PAGEMASK	(0x20 / 4)
+
+static inline void set_index(u32 v) { if (machine_monitor) PRIV_PAGE[PRIV_INDEX] = v; else mtc0(0, 0, v); }
+static inline void set_lo0(u32 v) { if (machine_monitor) PRIV_PAGE[PRIV_ENTRYLO0] = v; else mtc0(2, 0, v); }
+static inline void set_lo1(u32 v) { if (machine_monitor) PRIV_PAGE[PRIV_ENTRYLO1] = v; else mtc0(3, 0, v); }
+static inline void set_mask(u32 v) { if (machine_monitor) PRIV_PAGE[PRIV_PAGEMASK] = v; else mtc0(5, 0, v); }
+static inline u32 get_index(void) { return machine_monitor ? PRIV_PAGE[PRIV_INDEX] : mfc0(0, 0); }
+static inline u32 get_entryhi(void) { return machine_monitor ? PRIV_PAGE[PRIV_ENTRYHI] : mfc0(10, 0); }
+
 /* Write entry i; EntryHi's ASID is restored by the callers that care. */
 static void tlb_write(u32 i, u32 hi, u32 lo0, u32 lo1, u32 mask)
 {
-	mtc0(0, 0, i);
+	set_index(i);
 	mtc0(10, 0, hi);
-	mtc0(2, 0, lo0);
-	mtc0(3, 0, lo1);
-	mtc0(5, 0, mask);
+	set_lo0(lo0);
+	set_lo1(lo1);
+	set_mask(mask);
 	tlbwi();
-	mtc0(5, 0, 0);
+	set_mask(0);
 }
 
 /* An entry that can never match: a distinct VPN2 in (unmapped) kseg0 per index. */
@@ -66,7 +86,7 @@ void tlb_init_cpu(struct cpu *c)
 /* Invalidate every non-wired entry (ASID wrap). */
 static void tlb_flush_user(struct cpu *c)
 {
-	u32 hi = mfc0(10, 0);
+	u32 hi = get_entryhi();
 	for (u32 i = c->wired; i < c->tlbsize; i++)
 		tlb_invalidate(i);
 	mtc0(10, 0, hi);
@@ -109,17 +129,20 @@ void tlb_new_asid(struct proc *p)
 /* If entry pair `hi` (VPN2 | ASID) is in this TLB, rewrite its EntryLo pair. */
 static void tlb_rewrite(u32 hi, u32 lo0, u32 lo1)
 {
-	u32 old = mfc0(10, 0);
+	u32 old = get_entryhi();
 	mtc0(10, 0, hi);
 	tlbp();
-	u32 idx = mfc0(0, 0);
+	u32 idx = get_index();
 	if (!(idx & INDEX_P)) {
-		mtc0(2, 0, lo0 & PTE_HW);
-		mtc0(3, 0, lo1 & PTE_HW);
-		mtc0(5, 0, 0);
+		set_lo0(lo0 & PTE_HW);
+		set_lo1(lo1 & PTE_HW);
+		set_mask(0);
 		tlbwi();
 	}
-	mtc0(10, 0, old);
+	/* Only EntryHi's ASID matters afterwards (the VPN2 comes from the next TLB exception):
+	   under the monitor, where the restore traps, it is skipped when the ASID is the same. */
+	if (!machine_monitor || ((old ^ hi) & 0xff))
+		mtc0(10, 0, old);
 }
 
 /*

@@ -22,6 +22,33 @@ static const char *excname[32] = {
 	"breakpoint", "reserved instruction", "coprocessor unusable", "overflow", "trap",
 };
 
+/*
+ * Under the disco monitor, point the exception vectors at the paravirtual entry path
+ * (entry.S kexc_vm, vm_refill), which reads and writes the privileged registers through the
+ * monitor's privileged-register page instead of trapping on mfc0/mtc0 (Disco section 4.2.1).
+ * The vectors are RAM at physical 0 (EBase 0x80000000), shared by all CPUs: called once, by
+ * the boot CPU, after the probe and before any other CPU or process runs. As IRIX installs
+ * its handlers, by copying them to the vectors; synci makes the new code visible to fetch.
+ */
+extern u32 vm_refill[], vm_refill_end[], vm_general[], vm_general_end[];
+
+static void install(u32 pa, const u32 *from, const u32 *to)
+{
+	u32 *dst = P2V(pa);
+	for (const u32 *w = from; w < to; w++)
+		*dst++ = *w;
+	for (u32 a = (u32)P2V(pa); a < (u32)dst; a += 16)
+		__asm__ __volatile__("synci 0(%0)" :: "r"(a) : "memory");
+	__asm__ __volatile__("sync" ::: "memory");
+}
+
+void trap_vm_vectors(void)
+{
+	install(0x000, vm_refill, vm_refill_end);	/* TLB refill (PRA 6.2.1) */
+	install(0x180, vm_general, vm_general_end);	/* general exception */
+	install(0x200, vm_general, vm_general_end);	/* interrupt, Cause.IV = 1 */
+}
+
 /* Start this CPU's tick: Compare = Count + TICK_COUNT (PRA 9.13). */
 void timer_init(void)
 {

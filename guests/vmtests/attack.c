@@ -142,8 +142,10 @@ static void monitor_state(void)
 {
 	printf("# the monitor's own state\n");
 	volatile u32 *priv = (volatile u32 *)0xD0000000u;
-	priv[0] = 0x10000000 | ST_KSU_USER;	/* Status slot: CU0 and user mode, read-only */
-	checkx(mfc0(12, 0) & (0x10000000 | ST_KSU_MASK), 0, "writing Status through the page has no effect");
+	/* Status slot: BEV and ERL are read-only there (CU0, IM, KSU, EXL and IE are the
+	   guest's own, and a guest that puts itself in user mode only hurts itself) */
+	priv[0] = 0x00400000 | 0x4;
+	checkx(mfc0(12, 0) & (0x00400000 | 0x4), 0, "writing BEV/ERL through the page has no effect");
 	vt_action = ACT_SKIP;
 	u32 n = vt_last.count;
 	*(volatile u32 *)0xD0001000u = 1;

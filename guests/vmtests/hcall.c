@@ -148,9 +148,13 @@ static void priv_page(void)
 	checkx(mfc0(14, 0), 0xc0055550, "EPC written through the page");
 	PRIV[0x14 / 4] = 0x1234567;	/* EntryLo0 */
 	checkx(mfc0(2, 0), 0x1234567, "EntryLo0 written through the page");
-	PRIV[0x00 / 4] = 0xfffffffe;	/* Status is read-only there, but for IE: no effect */
+	PRIV[0x00 / 4] = 0xefff00e4 | ST_IM(3);	/* read-only there but for CU0, IM, KSU, EXL, IE */
 	checkx(mfc0(12, 0), ST_IM(3), "Status is read-only in the page");
 	checkx(PRIV[0x00 / 4], ST_IM(3), "... and mirrored again after the trap");
+	PRIV[0x00 / 4] = ST_IM(3) | ST_KSU_USER | ST_EXL;	/* a trap return's Status, as mtc0 would */
+	checkx(mfc0(12, 0), ST_IM(3) | ST_KSU_USER | ST_EXL, "EXL and KSU written through the page");
+	PRIV[0x00 / 4] = ST_IM(3);
+	checkx(mfc0(12, 0), ST_IM(3), "... and cleared through the page");
 	/* IE through the page (paravirtual interrupt masking): a pending interrupt is taken at the
 	   next trap; the pending word tells the guest to make one */
 	mtc0(12, 0, ST_IM(0));
