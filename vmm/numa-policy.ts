@@ -237,6 +237,7 @@ export class NumaManager {
     const m = this.m, mem = m.machine.mem!;
     const owners = m.memmap.owners(mp);
     if (owners.length !== 1) return; // a monitor page, a freed page, or one shared between VMs
+    if (owners[0].vm < 0) return; // held by the monitor (a network page in flight, net.ts)
     const vm = m.vms[owners[0].vm], gpn = owners[0].gpn;
     const s = this.perVm.get(vm.id);
     if (s === undefined || !vm.running) return;
