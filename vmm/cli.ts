@@ -233,7 +233,7 @@ function runConfig(imageArg: string | undefined, opts: RunCliOptions): number {
   return runVmSpecs(specs, cfg, {
     vms: specs.length, consoleDir: opts.consoleDir, slice: opts.slice, cmdline: '', stats: opts.stats, progress: opts.progress,
     consoleInput: opts.consoleInput === undefined ? undefined : readConsoleInput(opts.consoleInput),
-    diskOverlay: opts.diskOverlay, ...monitorExtras(opts, cfg),
+    diskOverlay: opts.diskOverlay, netCopy: opts.netCopy, ...monitorExtras(opts, cfg),
   }, `--config ${opts.config}`);
 }
 

@@ -218,6 +218,6 @@ describe('console input', () => {
     expect(r.err.trimEnd()).toBe('disco: --console-input vm7: no such VM (vm0, vm1)');
     r = disco(['--console-input', 'vm0', img], 'x');
     expect(r.code).toBe(1);
-    expect(r.err.trimEnd()).toBe('disco: --vcpus, --vm-mem, --console-dir, --console-input and --slice need --vms (or --config)');
+    expect(r.err.trimEnd()).toBe('disco: --vcpus, --vm-mem, --console-dir, --console-input, --slice and --net-copy need --vms (or --config)');
   }, 60_000);
 });
