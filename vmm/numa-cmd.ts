@@ -19,16 +19,21 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_TIMING, parseSizeText, type TimingConfig } from '../cpu/config.ts';
 import { Monitor } from './monitor.ts';
 import { NUMA_DEFAULTS, type NumaOptions } from './numa-policy.ts';
+import type { PageEvent } from './events.ts';
 
 export const NUMA_POLICIES = ['round-robin', 'first-touch', 'migrate', 'replicate', 'migrate+replicate', 'ideal'] as const;
 export type NumaPolicy = (typeof NUMA_POLICIES)[number];
-export const NUMA_WORKLOADS = ['raytrace', 'engineering'] as const;
+export const NUMA_WORKLOADS = ['raytrace', 'engineering', 'pmake', 'database'] as const;
 export type NumaWorkload = (typeof NUMA_WORKLOADS)[number];
 
 /** Guest command lines per workload and size (guests/numa/numa.c documents the arguments). */
 export const WORKLOAD_ARGS: Readonly<Record<NumaWorkload, Readonly<Record<'tiny' | 'small' | 'full', string>>>> = {
   raytrace: { tiny: 'raytrace 256 16 1500', small: 'raytrace 1024 32 6000', full: 'raytrace 1024 64 48000' },
   engineering: { tiny: 'eng 64 128 2 1500', small: 'eng 512 512 3 6000', full: 'eng 512 512 3 48000' },
+  // SRC_KB JOB_KB JOBS STEPS: shared code + headers, a scratch slot per job, jobs, steps per job.
+  pmake: { tiny: 'pmake 128 16 24 400', small: 'pmake 1024 64 48 1500', full: 'pmake 1024 64 48 1500' },
+  // POOL_KB LOCK_KB WORK_KB QUERIES: the shared buffer pool, lock/log lines, private work area, queries per CPU.
+  database: { tiny: 'database 256 8 16 150', small: 'database 2048 16 64 500', full: 'database 2048 16 64 500' },
 };
 
 export interface NumaExperiment {
@@ -58,6 +63,8 @@ export interface NumaExperiment {
   onRun?: (policy: NumaPolicy, index: number, total: number) => void;
   /** Check the monitor's invariants every this many rounds (tests; 0 = never). */
   checkEvery?: number;
+  /** Told of every page move, replication and collapse (tests: which pages were replicated). */
+  onPage?: (e: PageEvent) => void;
 }
 
 export const EXPERIMENT_DEFAULTS = {
@@ -145,6 +152,7 @@ export function runPolicy(e: NumaExperiment, policy: NumaPolicy): OneRun {
     memBytes: e.vmMem, vcpus: ncpu, image, imageName: 'numa.elf', cmdline: args,
     homes: Array.from({ length: ncpu }, (_, i) => i), pinned: true, numa: numaFor(e, policy), maxInstructions: 4e9,
   });
+  if (e.onPage !== undefined) mon.observer = { page: e.onPage };
   const bad: string[] = [];
   let rounds = 0;
   const every = e.checkEvery ?? 0;
@@ -373,7 +381,8 @@ export function numaCommand(): Command {
 Examples:
   disco numa --workload raytrace --nodes 16
   disco numa --workload engineering --nodes 8 --policies round-robin,migrate+replicate,ideal --svg eng.svg
-  disco numa --workload raytrace --size small --csv`)
+  disco numa --workload raytrace --size small --csv
+  disco numa --workload database --nodes 8 --args 'database 1024 16 64 300'`)
     .action((o: NumaCliOptions) => {
       if (!(NUMA_WORKLOADS as readonly string[]).includes(o.workload)) throw new RangeError(`unknown workload '${o.workload}' (expected ${NUMA_WORKLOADS.join(', ')})`);
       if (o.size !== 'tiny' && o.size !== 'small' && o.size !== 'full') throw new RangeError(`--size must be tiny, small or full, got '${o.size}'`);
