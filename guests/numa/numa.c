@@ -13,14 +13,14 @@
  *       CODE_KB table every process reads (shared code); PHASES phases of STEPS steps, and
  *       between phases every process moves to the next CPU (as IRIX moves processes), so its
  *       private pages must follow it. A barrier word and the result slots are write-shared.
- *   "pmake SRC_KB JOB_KB JOBS STEPS"
+ *   "pmake SRC_KB JOB_KB JOBS STEPS"  (numa2.elf only, see below)
  *       a parallel make: CPU 0 writes SRC_KB of shared "compiler code and header files"
  *       (read-mostly, read by every job: replication); JOBS compile jobs are taken from a shared
  *       queue by whichever CPU is free, and each takes a JOB_KB scratch slot from a shared pool
  *       of 2 x CPUs slots, fills it from the headers, works STEPS steps on it and gives it back
  *       (private data created, used and discarded; a slot's pages are used by different CPUs in
  *       turn, as freed pages are by IRIX). The queue head and the slot flags are write-shared.
- *   "database POOL_KB LOCK_KB WORK_KB QUERIES"
+ *   "database POOL_KB LOCK_KB WORK_KB QUERIES"  (numa2.elf only)
  *       decision support: CPU 0 loads a POOL_KB buffer pool (64-byte rows) that every CPU reads
  *       (read-shared: replication); LOCK_KB of lock and log counters, one per cache line, that
  *       every query updates with ll/sc (write-shared: must stay put); and a WORK_KB private work
@@ -36,6 +36,10 @@
  * Each CPU's checksum and the final total are printed: they are the same on the bare machine,
  * under every placement and migration policy, and on the uniform machine, which is how tests
  * prove that moving and replicating pages never loses a write.
+ *
+ * pmake and database are compiled only with NUMA_MORE defined (guests/numa/numa2.c ->
+ * numa2.elf): numa.elf stays byte-for-byte what it was, so the published raytrace and
+ * engineering figures (docs/numa.md), which depend on where code and data lie, stay exact.
  */
 #include "vt.h"
 
@@ -63,13 +67,6 @@ static u32 *scene, scene_words;
 static u32 *code, code_words;
 static u32 *data[MAXCPU], data_words;
 
-/* pmake: the job queue head and the scratch slot flags (write-shared, as a run queue and a free
- * page list are); database: the lock/log area. */
-static volatile u32 next_job __attribute__((aligned(LINE)));
-static volatile u32 slot_busy[2 * MAXCPU] __attribute__((aligned(LINE)));
-static u32 *slot[2 * MAXCPU], nslots, slot_words;
-static u32 *locks, nlocks;
-
 /* Sense-reversing barrier over all CPUs; the CPU whose increment completes it resets it. */
 static void barrier(u32 *local_sense)
 {
@@ -84,24 +81,6 @@ static void barrier(u32 *local_sense)
 		while (bar_sense != s)
 			;
 	}
-}
-
-/* Atomic *p += v (ll/sc, MIPS32 vol. II); returns the old value. */
-static u32 fetch_add(volatile u32 *p, u32 v)
-{
-	u32 old, t;
-	__asm__ __volatile__("1: ll %0, 0(%3)\n\taddu %1, %0, %2\n\tsc %1, 0(%3)\n\tbeqz %1, 1b\n\tnop"
-			     : "=&r"(old), "=&r"(t) : "r"(v), "r"(p) : "memory");
-	return old;
-}
-
-/* Set *p from 0 to 1; false if it was not 0. */
-static u32 try_claim(volatile u32 *p)
-{
-	u32 t;
-	__asm__ __volatile__("1: ll %0, 0(%1)\n\tbnez %0, 2f\n\tli %0, 1\n\tsc %0, 0(%1)\n\tbeqz %0, 1b\n\tb 3f\n2: move %0, $0\n3:"
-			     : "=&r"(t) : "r"(p) : "memory");
-	return t;
 }
 
 static u32 parse(const char **sp)
@@ -194,6 +173,32 @@ static u32 eng(u32 me)
 	return sum;
 }
 
+#ifdef NUMA_MORE
+/* pmake: the job queue head and the scratch slot flags (write-shared, as a run queue and a free
+ * page list are); database: the lock/log area. */
+static volatile u32 next_job __attribute__((aligned(LINE)));
+static volatile u32 slot_busy[2 * MAXCPU] __attribute__((aligned(LINE)));
+static u32 *slot[2 * MAXCPU], nslots, slot_words;
+static u32 *locks, nlocks;
+
+/* Atomic *p += v (ll/sc, MIPS32 vol. II); returns the old value. */
+static u32 fetch_add(volatile u32 *p, u32 v)
+{
+	u32 old, t;
+	__asm__ __volatile__("1: ll %0, 0(%3)\n\taddu %1, %0, %2\n\tsc %1, 0(%3)\n\tbeqz %1, 1b\n\tnop"
+			     : "=&r"(old), "=&r"(t) : "r"(v), "r"(p) : "memory");
+	return old;
+}
+
+/* Set *p from 0 to 1; false if it was not 0. */
+static u32 try_claim(volatile u32 *p)
+{
+	u32 t;
+	__asm__ __volatile__("1: ll %0, 0(%1)\n\tbnez %0, 2f\n\tli %0, 1\n\tsc %0, 0(%1)\n\tbeqz %0, 1b\n\tb 3f\n2: move %0, $0\n3:"
+			     : "=&r"(t) : "r"(p) : "memory");
+	return t;
+}
+
 /*
  * One compile job: its result depends only on the job number and the shared sources, never on
  * which CPU ran it or which slot it had, so the total is the same under every timing.
@@ -259,11 +264,20 @@ static u32 database(u32 me)
 	return sum;
 }
 
+#endif
+
 static volatile u32 ready;
 
 static void work(u32 me)
 {
-	u32 sum = mode == 0 ? raytrace(me) : mode == 1 ? eng(me) : mode == 2 ? ivy(me) : mode == 3 ? pmake(me) : database(me);
+#ifdef NUMA_MORE
+	if (mode >= 3) {
+		result[me][0] = mode == 3 ? pmake(me) : database(me);
+		result[me][1] = 1;
+		return;
+	}
+#endif
+	u32 sum = mode == 0 ? raytrace(me) : mode == 1 ? eng(me) : ivy(me);
 	result[me][0] = sum;
 	result[me][1] = 1;
 }
@@ -284,6 +298,83 @@ static u32 pow2_floor(u32 n)
 	return p;
 }
 
+#ifdef NUMA_MORE
+/* Set-up, start and checksum of pmake (mode 3) and database (mode 4); heap is set. */
+static int more_main(void)
+{
+	u32 need = mode == 3 ? a1 + a2 * 2 * ncpu : a1 + a2 + a3 * ncpu;
+	if (a1 < 4 || a2 == 0 || a3 == 0 || a4 == 0 || (mode == 4 && a2 < 4) || W2P(heap) + need * 1024 > vt_memsize) {
+		printf("numa: bad sizes or not enough memory (%u KiB needed)\n", need);
+		return 2;
+	}
+	u32 *p = heap;
+	if (mode == 3) {
+		/* The first quarter of the sources is the compiler's code, the rest the headers. */
+		code = p;
+		code_words = pow2_floor(a1 * 64);
+		scene = p + a1 * 64;
+		scene_words = pow2_floor(a1 * 192);
+		p += a1 * 256;
+		nslots = 2 * ncpu;
+		slot_words = pow2_floor(a2 * 256);
+		for (u32 k = 0; k < nslots; k++) {
+			slot[k] = p;
+			p += a2 * 256;
+		}
+		/* CPU 0 writes the sources, as a checkout would. */
+		for (u32 i = 0; i < a1 * 256; i++)
+			code[i] = mix(i + 0x7f4a);
+	} else {
+		scene = p;
+		scene_words = pow2_floor(a1 * 256);
+		p += a1 * 256;
+		locks = p;
+		nlocks = pow2_floor(a2 * 1024 / LINE);
+		p += a2 * 256;
+		data_words = pow2_floor(a3 * 256);
+		for (u32 c = 0; c < ncpu; c++) {
+			data[c] = p;
+			p += a3 * 256;
+		}
+		/* CPU 0 loads the database and sets up everything, as a sequential start-up would. */
+		for (u32 i = 0; i < scene_words; i++)
+			scene[i] = mix(i + 1);
+		for (u32 i = 0; i < nlocks * (LINE / 4); i++)
+			locks[i] = 0;
+		for (u32 c = 0; c < ncpu; c++)
+			for (u32 i = 0; i < data_words; i += LINE / 4)
+				data[c][i] = c + i;
+	}
+	printf("numa: %s on %u CPUs\n", mode == 3 ? "pmake" : "database", ncpu);
+	if (mode == 4)
+		printf("numa: database pool pages %x-%x locks pages %x-%x\n", W2P(scene) >> 12, (W2P(scene + scene_words) - 1) >> 12,
+		       W2P(locks) >> 12, (W2P(locks + nlocks * (LINE / 4)) - 1) >> 12);
+	for (u32 c = 1; c < ncpu; c++) {
+		NC(NC_START_PC) = (u32)_secondary;
+		NC(NC_START_SP) = (u32)&stacks[c][STACK_WORDS];
+		NC(NC_START_ARG) = c;
+		NC(NC_START) = c;
+	}
+	ready = 1;
+	work(0);
+	for (u32 c = 0; c < ncpu; c++)
+		while (result[c][1] == 0)
+			;
+	/* Sums of per-job or per-query values and of commutative atomic adds: the same whichever
+	 * CPU ran which job and in whatever order the locks were taken. */
+	u32 total = 0;
+	for (u32 c = 0; c < ncpu; c++) {
+		total += result[c][0];
+		for (u32 i = 0; mode == 4 && i < data_words; i++)
+			total += data[c][i] * (i | 1);
+	}
+	for (u32 i = 0; mode == 4 && i < nlocks * (LINE / 4); i++)
+		total += locks[i] * (i | 1);
+	printf("numa: checksum %08x\n", total);
+	return 0;
+}
+#endif
+
 int main(u32 argc, u32 argv)
 {
 	const char *cmd = argc >= 2 ? (const char *)((u32 *)argv)[1] : "";
@@ -296,6 +387,7 @@ int main(u32 argc, u32 argv)
 		mode = 1;
 	else if (cmd[0] == 'i')
 		mode = 2;
+#ifdef NUMA_MORE
 	else if (cmd[0] == 'p')
 		mode = 3;
 	else if (cmd[0] == 'd')
@@ -305,6 +397,12 @@ int main(u32 argc, u32 argv)
 		       " | pmake SRC_KB JOB_KB JOBS STEPS | database POOL_KB LOCK_KB WORK_KB QUERIES\n");
 		return 2;
 	}
+#else
+	else {
+		printf("numa: usage: raytrace SCENE_KB TILE_KB RAYS | eng DATA_KB CODE_KB PHASES STEPS | ivy PAGES ROUNDS READS\n");
+		return 2;
+	}
+#endif
 	while (*cmd && *cmd != ' ')
 		cmd++;
 	a1 = parse(&cmd);
@@ -312,10 +410,12 @@ int main(u32 argc, u32 argv)
 	a3 = parse(&cmd);
 	a4 = parse(&cmd);
 	heap = (u32 *)(((u32)__image_end + 4095) & ~4095u);
-	u32 need = mode == 0 ? a1 + a2 * ncpu : mode == 1 ? a2 + a1 * ncpu : mode == 2 ? a1 * 4 :
-		   mode == 3 ? a1 + a2 * 2 * ncpu : a1 + a2 + a3 * ncpu;
-	if (a1 == 0 || a2 == 0 || a3 == 0 || (mode != 0 && mode != 2 && a4 == 0) || (mode >= 3 && a1 < 4) ||
-	    (mode == 4 && a2 < 4) ||
+#ifdef NUMA_MORE
+	if (mode >= 3)
+		return more_main();
+#endif
+	u32 need = mode == 0 ? a1 + a2 * ncpu : mode == 1 ? a2 + a1 * ncpu : a1 * 4;
+	if (a1 == 0 || a2 == 0 || a3 == 0 || (mode == 1 && a4 == 0) ||
 	    W2P(heap) + need * 1024 > vt_memsize) {
 		printf("numa: bad sizes or not enough memory (%u KiB needed)\n", need);
 		return 2;
@@ -332,59 +432,27 @@ int main(u32 argc, u32 argv)
 		p += a1 * 256;
 		a2 = pow2_floor(a2);
 		data_words = a2 * 256;
-	} else if (mode == 1) {
+	} else {
 		data_words = pow2_floor(a1 * 256);
 		code_words = pow2_floor(a2 * 256);
 		code = p;
 		p += a2 * 256;
-	} else if (mode == 3) {
-		/* The first quarter of the sources is the compiler's code, the rest the headers. */
-		code = p;
-		code_words = pow2_floor(a1 * 64);
-		scene = p + a1 * 64;
-		scene_words = pow2_floor(a1 * 192);
-		p += a1 * 256;
-		nslots = 2 * ncpu;
-		slot_words = pow2_floor(a2 * 256);
-		for (u32 k = 0; k < nslots; k++) {
-			slot[k] = p;
-			p += a2 * 256;
-		}
-		data_words = 0;
-	} else {
-		scene = p;
-		scene_words = pow2_floor(a1 * 256);
-		p += a1 * 256;
-		locks = p;
-		nlocks = pow2_floor(a2 * 1024 / LINE);
-		p += a2 * 256;
-		data_words = pow2_floor(a3 * 256);
 	}
-	for (u32 c = 0; c < ncpu && mode != 2 && mode != 3; c++) {
+	for (u32 c = 0; c < ncpu && mode != 2; c++) {
 		data[c] = p;
-		p += mode == 0 ? a2 * 256 : mode == 1 ? a1 * 256 : a3 * 256;
+		p += mode == 0 ? a2 * 256 : a1 * 256;
 	}
 	/* CPU 0 builds everything, as a sequential start-up would. */
-	if (mode == 0 || mode == 4)
+	if (mode == 0)
 		for (u32 i = 0; i < scene_words; i++)
 			scene[i] = mix(i + 1);
-	if (mode == 4)
-		for (u32 i = 0; i < nlocks * (LINE / 4); i++)
-			locks[i] = 0;
-	if (mode == 3)
-		for (u32 i = 0; i < a1 * 256; i++)
-			code[i] = mix(i + 0x7f4a);
-	if (mode == 1)
+	else
 		for (u32 i = 0; i < code_words; i++)
 			code[i] = mix(i + 0x9e37);
 	for (u32 c = 0; c < ncpu && mode != 2; c++)
 		for (u32 i = 0; i < data_words; i += LINE / 4)
 			data[c][i] = mode == 0 ? 0 : c + i;
-	static const char *const names[] = { "raytrace", "eng", "ivy", "pmake", "database" };
-	printf("numa: %s on %u CPUs\n", names[mode], ncpu);
-	if (mode == 4)
-		printf("numa: database pool pages %x-%x locks pages %x-%x\n", W2P(scene) >> 12, (W2P(scene + scene_words) - 1) >> 12,
-		       W2P(locks) >> 12, (W2P(locks + nlocks * (LINE / 4)) - 1) >> 12);
+	printf("numa: %s on %u CPUs\n", mode == 0 ? "raytrace" : mode == 1 ? "eng" : "ivy", ncpu);
 	for (u32 c = 1; c < ncpu; c++) {
 		NC(NC_START_PC) = (u32)_secondary;
 		NC(NC_START_SP) = (u32)&stacks[c][STACK_WORDS];
@@ -403,8 +471,6 @@ int main(u32 argc, u32 argv)
 		for (u32 i = 0; i < data_words && (mode != 2 || c == 0); i++)
 			total += data[c][i] * (i | 1);
 	}
-	for (u32 i = 0; mode == 4 && i < nlocks * (LINE / 4); i++)
-		total += locks[i] * (i | 1);
 	if (mode == 2)
 		printf("numa: ivy %u stale reads\n", errors);
 	printf("numa: checksum %08x\n", total);
