@@ -41,6 +41,11 @@ describe('images', () => {
     expect(out).toContain('numa: usage:');
     expect(bare(1, 'raytrace 64 8 50')).toContain('checksum');
   });
+
+  it('arguments the guest rejects are a one-line RangeError', () => {
+    expect(() => runPolicy(small({ args: 'pmake 2 0 1 1', checkEvery: 0 }), 'round-robin')).toThrow(/pmake: guest arguments 'pmake 2 0 1 1' rejected: numa: bad sizes/);
+    expect(() => runPolicy(small({ workload: 'database', args: 'database 64 2 4 10', checkEvery: 0 }), 'round-robin')).toThrow(RangeError);
+  });
 });
 
 describe('pmake: many short jobs from a shared queue', () => {

@@ -169,6 +169,9 @@ export function runPolicy(e: NumaExperiment, policy: NumaPolicy): OneRun {
   const r = mon.run(every > 0 ? { onRound: () => { if (++rounds % every === 0) bad.push(...mon.checkInvariants()); } } : {});
   const host = (performance.now() - t0) / 1000;
   if (every > 0) bad.push(...mon.checkInvariants());
+  // Exit code 2 with a "numa: usage"/"numa: bad sizes" line: the guest rejected its arguments.
+  const rejected = vm.stopKind === 'halt' && vm.exitCode === 2 ? /numa: (usage|bad sizes)[^\n]*/.exec(out) : null;
+  if (rejected !== null) throw new RangeError(`${e.workload}: guest arguments '${args}' rejected: ${rejected[0]}`);
   if (vm.stopKind !== 'halt' || vm.exitCode !== 0) throw new Error(`numa ${e.workload} ${policy}: ${vm.stopMessage}\n${out.slice(-300)}`);
   const mem = mon.machine.mem!;
   let local = 0, remote = 0, stall = 0;
