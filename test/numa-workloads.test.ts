@@ -59,6 +59,12 @@ describe('pmake: many short jobs from a shared queue', () => {
     expect(mr.migrations).toBeGreaterThan(0);
     expect(mr.localFraction).toBeGreaterThan(rr.localFraction);
   });
+
+  it('is deterministic although jobs go to whichever CPU is free', () => {
+    const a = runPolicy(small({ checkEvery: 0 }), 'migrate+replicate').row;
+    const b = runPolicy(small({ checkEvery: 0 }), 'migrate+replicate').row;
+    expect({ ...a, hostSeconds: 0 }).toEqual({ ...b, hostSeconds: 0 });
+  });
 });
 
 describe('database: a read-shared buffer pool, write-shared locks, private work areas', () => {
