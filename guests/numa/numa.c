@@ -256,9 +256,9 @@ static u32 database(u32 me)
 		for (u32 i = 0; i < 64; i++)		/* a short range scan */
 			qs += run[i];
 		u32 l = (x >> 11) & (nlocks - 1);
-		fetch_add(&locks[l * (LINE / 4)], 1);	/* the row lock */
+		fetch_add(&locks[l * (LINE / 4)], 1);	/* the row's lock word: taken and counted */
 		fetch_add(&locks[l * (LINE / 4) + 1], qs & 0xffff);
-		fetch_add(&locks[0], 1);		/* the log tail */
+		fetch_add(&locks[0], 1);		/* the log tail (on line 0, with lock 0) */
 		sum += qs;
 	}
 	return sum;
