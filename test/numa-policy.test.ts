@@ -145,7 +145,7 @@ describe('disco numa', () => {
     expect(lines.slice(1).map((l) => l.split(',')[3])).toEqual(['round-robin', 'migrate+replicate']);
     expect(readFileSync(join(dir, 'c.svg'), 'utf8')).toMatch(/^<svg/);
     for (const [args, msg] of [
-      [['--workload', 'pmake'], /unknown workload 'pmake'/],
+      [['--workload', 'fortran'], /unknown workload 'fortran'/],
       [['--policies', 'fastest'], /unknown policy 'fastest'/],
       [['--nodes', '0'], /--nodes must be an integer from 1 to 32/],
     ] as const) {
