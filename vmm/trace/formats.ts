@@ -297,9 +297,27 @@ class JsonlFormat implements TraceFormat {
 }
 
 /** Perfetto processes: pid 0 the bare machine, or pid VM + 1 for each VM (names are ASCII: vmN). */
-export function perfettoProcesses(vms: readonly string[] | null): Array<[number, string]> {
+function perfettoProcesses(vms: readonly string[] | null): Array<[number, string]> {
   if (vms === null) return [[0, 'bare machine']];
   return vms.map((name, i) => [i + 1, name.replace(/[^\x20-\x7e]/g, '?')]);
+}
+
+/**
+ * The opening of a Perfetto trace (both trace commands): the JSON head, then one metadata item
+ * per process (machine or VM) and per CPU track, sorted as numbered. Items come without commas.
+ */
+export function perfettoHead(ctx: FormatContext): { head: string; items: string[] } {
+  const image = JSON.stringify(ctx.image).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const items: string[] = [];
+  for (const [pid, name] of perfettoProcesses(ctx.vms ?? null)) {
+    items.push(`{"ph":"M","pid":${pid},"name":"process_name","args":{"name":${JSON.stringify(name)}}}`);
+    items.push(`{"ph":"M","pid":${pid},"name":"process_sort_index","args":{"sort_index":${pid}}}`);
+    for (const cpu of ctx.cpus) {
+      items.push(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_name","args":{"name":"cpu ${cpu}"}}`);
+      items.push(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_sort_index","args":{"sort_index":${cpu}}}`);
+    }
+  }
+  return { head: `{"displayTimeUnit":"ns","otherData":{"clock":"1 cycle = 1 ns (nominal)","image":${image}},"traceEvents":[\n`, items };
 }
 
 /**
@@ -327,16 +345,9 @@ class PerfettoFormat implements TraceFormat {
   }
 
   begin(): void {
-    const image = JSON.stringify(this.ctx.image).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    this.out.write(`{"displayTimeUnit":"ns","otherData":{"clock":"1 cycle = 1 ns (nominal)","image":${image}},"traceEvents":[\n`);
-    for (const [pid, name] of perfettoProcesses(this.ctx.vms ?? null)) {
-      this.item(`{"ph":"M","pid":${pid},"name":"process_name","args":{"name":${JSON.stringify(name)}}}`);
-      this.item(`{"ph":"M","pid":${pid},"name":"process_sort_index","args":{"sort_index":${pid}}}`);
-      for (const cpu of this.ctx.cpus) {
-        this.item(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_name","args":{"name":"cpu ${cpu}"}}`);
-        this.item(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_sort_index","args":{"sort_index":${cpu}}}`);
-      }
-    }
+    const { head, items } = perfettoHead(this.ctx);
+    this.out.write(head);
+    for (const it of items) this.item(it);
   }
 
   /** Cycles as microseconds: "1234.567" (no fraction when whole). */

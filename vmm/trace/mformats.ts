@@ -5,7 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { hex8 } from './event.ts';
 import { MEVENT_NAMES, MEV_TRAP, MFIELDS, MOUTCOME_NAMES, excLabel, type MonitorEvent } from './mevent.ts';
-import { perfettoProcesses, type FormatContext, type FormatName, type Symbolizer } from './formats.ts';
+import { perfettoHead, type FormatContext, type FormatName, type Symbolizer } from './formats.ts';
 import type { TraceOutput } from './output.ts';
 
 /** A MonitorEvent as named values in MFIELDS order (null where absent). */
@@ -119,16 +119,9 @@ class PerfettoFormat implements MonitorFormat {
   }
 
   begin(): void {
-    const image = JSON.stringify(this.ctx.image).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    this.out.write(`{"displayTimeUnit":"ns","otherData":{"clock":"1 cycle = 1 ns (nominal)","image":${image}},"traceEvents":[\n`);
-    for (const [pid, name] of perfettoProcesses(this.ctx.vms ?? null)) {
-      this.item(`{"ph":"M","pid":${pid},"name":"process_name","args":{"name":${JSON.stringify(name)}}}`);
-      this.item(`{"ph":"M","pid":${pid},"name":"process_sort_index","args":{"sort_index":${pid}}}`);
-      for (const cpu of this.ctx.cpus) {
-        this.item(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_name","args":{"name":"cpu ${cpu}"}}`);
-        this.item(`{"ph":"M","pid":${pid},"tid":${cpu},"name":"thread_sort_index","args":{"sort_index":${cpu}}}`);
-      }
-    }
+    const { head, items } = perfettoHead(this.ctx);
+    this.out.write(head);
+    for (const it of items) this.item(it);
   }
 
   event(e: MonitorEvent): void {
