@@ -308,13 +308,19 @@ export class Monitor implements TrapHandler {
   // -------------------------------------------------------------------------------------
   // Memory.
 
+  /**
+   * A free machine page for guest memory, on `node` if it has one; under pressure, cached disk
+   * blocks no VM maps are given back first (share.ts). -1 when the machine has none.
+   */
+  allocPage(node: number): number {
+    const mp = this.alloc.alloc(node);
+    return mp < 0 && this.share.reclaim(1) > 0 ? this.alloc.alloc(node) : mp;
+  }
+
   /** Allocate, zero and map guest page `gpn` of `vm` (Vm.page calls this on first touch). */
   allocGuestPage(vm: Vm, gpn: number, node: number): number {
     if (vm.account.held >= vm.account.limitPages) throw new VmFault(`exceeds its memory limit of ${vm.account.limitPages} pages`, 'memory');
-    const place = this.numa === null ? node : this.numa.place(vm, node);
-    let mp = this.alloc.alloc(place);
-    // Cached disk blocks no VM maps are the first memory to give back (share.ts).
-    if (mp < 0 && this.share.reclaim(1) > 0) mp = this.alloc.alloc(place);
+    const mp = this.allocPage(this.numa === null ? node : this.numa.place(vm, node));
     if (mp < 0) throw new VmFault(`the machine has no free memory for guest page ${gpn} (${vm.account.held} pages held)`, 'memory');
     this.machine.bus.ram32.fill(0, mp * 1024, mp * 1024 + 1024);
     vm.pmap.set(gpn, mp);
@@ -360,8 +366,7 @@ export class Monitor implements TrapHandler {
   writeFault(p: PCpu, v: VCpu, gpn: number): void {
     // NUMA replicas: collapse to one writable copy (IVY's one writer or many readers).
     if (this.numa !== null && this.numa.writeFault(p, v, gpn)) return;
-    const mp = v.vm.pmap.mpage[gpn];
-    if (mp !== PMAP_NONE && this.share.isShared(mp)) { breakCow(this, v.vm, gpn, p.node); return; }
+    if (this.writeShared(v.vm, gpn, p.node)) return;
     throw new VmFault(`write to read-only guest page ${gpn}: copy-on-write is not implemented yet`);
   }
 

@@ -209,8 +209,7 @@ export function breakCow(m: Monitor, vm: Vm, gpn: number, node: number): number 
     event(m, 'cow-break', vm, gpn, mp, mp, m.costs.shootdownEntry * dropped);
     return mp;
   }
-  let nmp = m.alloc.alloc(node);
-  if (nmp < 0 && share.reclaim(1) > 0) nmp = m.alloc.alloc(node);
+  const nmp = m.allocPage(node);
   if (nmp < 0) throw new VmFault(`the machine has no free memory for a private copy of shared guest page ${gpn}`, 'memory');
   const ram = m.machine.bus.ram32;
   ram.copyWithin(nmp * 1024, mp * 1024, mp * 1024 + 1024);
