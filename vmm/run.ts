@@ -59,7 +59,7 @@ export interface DiskSpec {
 }
 
 /** Open the VMs' disks (throws DiskError with one line for unusable images). */
-function openDisks(spec: DiskSpec, names: string[]): VmDisk[] {
+function openDisks(spec: DiskSpec, names: string[]): Array<VmDisk | undefined> {
   if (spec.persistent) {
     const out: VmDisk[] = [];
     try {
@@ -70,9 +70,7 @@ function openDisks(spec: DiskSpec, names: string[]): VmDisk[] {
     }
     return out;
   }
-  const base = BaseImage.open(spec.path);
-  if (spec.overlayDir !== undefined) mkdirSync(spec.overlayDir, { recursive: true });
-  return names.map((n) => new OverlayDisk(base, spec.overlayDir === undefined ? null : join(spec.overlayDir, `${n}.cow`)));
+  return overlayDisks(names.map(() => spec.path), names, spec.overlayDir);
 }
 
 /** Per-VM console: line-buffered, each line prefixed with the VM's name (coloured on a TTY). */
@@ -160,15 +158,19 @@ export function setupVms(image: string, bytes: Uint8Array, cfg: MachineConfig, d
   return setupVmSpecs(specsOf(image, bytes, opts), cfg, opts, `--vms ${opts.vms}`, disk, consoleStream);
 }
 
-/** Overlays for VMs whose specs name their own disk (--config): VMs naming one file share its base. */
-function specDisks(specs: readonly VmSpec[], overlayDir: string | undefined): Array<VmDisk | undefined> {
+/**
+ * A copy-on-write overlay per VM on the base image its path names (none where the path is
+ * undefined); VMs naming the same file share one base. Overlays live in memory, or in
+ * DIR/<name>.cow with `overlayDir`.
+ */
+function overlayDisks(paths: ReadonlyArray<string | undefined>, names: readonly string[], overlayDir: string | undefined): Array<VmDisk | undefined> {
   const bases = new Map<string, BaseImage>();
   if (overlayDir !== undefined) mkdirSync(overlayDir, { recursive: true });
-  return specs.map((s) => {
-    if (s.diskPath === undefined) return undefined;
-    let base = bases.get(s.diskPath);
-    if (base === undefined) { base = BaseImage.open(s.diskPath); bases.set(s.diskPath, base); }
-    return new OverlayDisk(base, overlayDir === undefined ? null : join(overlayDir, `${s.name}.cow`));
+  return paths.map((path, i) => {
+    if (path === undefined) return undefined;
+    let base = bases.get(path);
+    if (base === undefined) { base = BaseImage.open(path); bases.set(path, base); }
+    return new OverlayDisk(base, overlayDir === undefined ? null : join(overlayDir, `${names[i]}.cow`));
   });
 }
 
@@ -192,7 +194,7 @@ export function setupVmSpecs(specs: VmSpec[], cfg: MachineConfig, opts: VmsRunOp
   if (opts.consoleInput !== undefined && !names.includes(opts.consoleInput.vm)) {
     throw new RangeError(`--console-input ${opts.consoleInput.vm}: no such VM (${names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ')})`);
   }
-  const disks: Array<VmDisk | undefined> = disk !== undefined ? openDisks(disk, names) : specDisks(specs, opts.diskOverlay);
+  const disks: Array<VmDisk | undefined> = disk !== undefined ? openDisks(disk, names) : overlayDisks(specs.map((s) => s.diskPath), names, opts.diskOverlay);
   const consoles = new VmConsoles(names, opts.consoleDir, consoleStream.isTTY === true, consoleStream);
   const setup = { quiet: false };
   const mon = new Monitor({
