@@ -55,14 +55,21 @@ export function isPrivPair(va: number): boolean {
 
 interface Built { lo0: number; lo1: number; mp0: number; mp1: number }
 
-/** Machine entry for a window pair: both pages from the pmap (allocated on first touch). */
-function windowEntry(m: Monitor, p: PCpu, v: VCpu, pair: number): Built {
+/**
+ * Machine entry for a window pair touched at `va`: the touched page from the pmap (allocated
+ * on first touch), the other half only if the VM already has it. An untouched half stays
+ * invalid, so touching it later traps (TLB invalid) and allocates it then: a page the guest
+ * gave back (zero_pages) is not allocated again just because its neighbour is in use.
+ */
+function windowEntry(m: Monitor, p: PCpu, v: VCpu, pair: number, va: number): Built {
   const vm = v.vm;
   const b: Built = { lo0: 0, lo1: 0, mp0: -1, mp1: -1 };
+  const touched = (va & PAGE_BYTES) !== 0 ? 1 : 0;
   for (let h = 0; h < 2; h++) {
     const gpa = (pair - WINDOW_BASE + h * PAGE_BYTES) >>> 0;
     if (gpa >= vm.memBytes) continue;
     const gpn = gpa >>> PAGE_SHIFT;
+    if (h !== touched && vm.pmap.mpage[gpn] === PMAP_NONE) continue;
     const mp = m.numa === null ? vm.page(gpn, p.node) : m.numa.mapFor(vm, gpn, p.node); // the node's replica
     const lo = machineLo(m.machine.bus, mp, C_CACHED, (vm.pmap.flags[gpn] & PMAP_READONLY) === 0);
     if (h === 0) { b.lo0 = lo; b.mp0 = mp; } else { b.lo1 = lo; b.mp1 = mp; }
@@ -186,7 +193,7 @@ export function tlbFault(m: Monitor, p: PCpu, v: VCpu, code: number, va: number,
   if (inWindow(vm, va)) {
     const gpn = ((va - WINDOW_BASE) >>> 0) >>> PAGE_SHIFT;
     if (code === EXC_MOD && (vm.pmap.flags[gpn] & PMAP_READONLY) !== 0) m.writeFault(p, v, gpn);
-    install(m, p, v, pair, L2_GLOBAL, windowEntry(m, p, v, pair));
+    install(m, p, v, pair, L2_GLOBAL, windowEntry(m, p, v, pair, va));
     k.tlbWindow++;
     m.charge(p, v, 'refillPmap');
     if (m.observer !== null) observed(m, p, v, va, 'window');

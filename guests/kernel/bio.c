@@ -79,6 +79,24 @@ struct buf *bread(u32 dev, u32 blockno)
 	return b;
 }
 
+/*
+ * Block blockno into a whole page of its own (exec's program pages). Under the monitor the
+ * block is read from the disk straight into the page, so the monitor maps its buffer-cache
+ * page there (shared with every VM that reads the same block, Disco section 4.2.5: program
+ * text is shared between VMs) instead of our copying it out of a buffer. The block's buffer
+ * is held meanwhile: every change to a buffer is written (bwrite) before it is released, so
+ * the disk has the latest contents.
+ */
+void bread_page(u32 dev, u32 blockno, void *page)
+{
+	struct buf *b = bread(dev, blockno);
+	if (machine_monitor)
+		hcdisk_read_page(blockno, page);
+	else
+		memmove(page, b->data, BSIZE);
+	brelse(b);
+}
+
 void bwrite(struct buf *b)
 {
 	if (!holdingsleep(&b->lock))

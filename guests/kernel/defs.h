@@ -17,6 +17,7 @@ struct trapframe;
 /* bio.c */
 void binit(void);
 struct buf *bread(u32 dev, u32 blockno);
+void bread_page(u32 dev, u32 blockno, void *page);
 void bwrite(struct buf *b);
 void brelse(struct buf *b);
 
@@ -58,6 +59,7 @@ void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
 int readi(struct inode *ip, int user, u32 dst, u32 off, u32 n);
+int readi_page(struct inode *ip, u32 off, void *page);
 int writei(struct inode *ip, int user, u32 src, u32 off, u32 n);
 int namecmp(const char *s, const char *t);
 struct inode *dirlookup(struct inode *dp, const char *name, u32 *poff);
@@ -180,6 +182,7 @@ void machine_give_back_zero(u32 start, u32 end);
 /* hcdisk.c: the disk through monitor calls (under the monitor) */
 void hcdisk_init(void);
 void hcdisk_rw(struct buf *b, int write);
+void hcdisk_read_page(u32 blockno, void *page);
 int hcdisk_flush(void);
 
 /* virtio_disk.c */

@@ -16,14 +16,14 @@
 #include "elf.h"
 #include "defs.h"
 
-/* Map one page at va in pgdir (if absent); returns its window address, or 0. */
-static u8 *map_page(struct vmspace *vm, u32 va, int writable, u32 *npages)
+/* Map one page at va in pgdir (if absent; zeroed if zero); returns its window address, or 0. */
+static u8 *map_page(struct vmspace *vm, u32 va, int writable, u32 *npages, int zero)
 {
 	u32 *pte = walk(vm, va, 1);
 	if (!pte)
 		return 0;
 	if (!*pte) {
-		void *page = kzalloc();
+		void *page = zero ? kzalloc() : kalloc();
 		if (!page)
 			return 0;
 		*pte = PA2PTE(V2P(page)) | PTE_C_CACHED | PTE_V;
@@ -39,12 +39,23 @@ static int load_segment(struct vmspace *vm, struct inode *ip, struct proghdr *ph
 	int w = (ph->flags & ELF_PROG_FLAG_WRITE) != 0;
 	/* pages past the file's data (.bss) are left to demand-zero faults */
 	for (u32 va = PGROUNDDOWN(ph->vaddr); va < ph->vaddr + ph->filesz; va += PGSIZE) {
-		u8 *page = map_page(vm, va, w, npages);
-		if (!page)
-			return -1;
 		/* the part of this page that comes from the file */
 		u32 lo = va > ph->vaddr ? va : ph->vaddr;
 		u32 hi = va + PGSIZE < ph->vaddr + ph->filesz ? va + PGSIZE : ph->vaddr + ph->filesz;
+		/*
+		 * Under the monitor a page that is one whole block of the file is read straight
+		 * into the page, so the monitor maps its buffer-cache page (bio.c bread_page): VMs
+		 * running the same program share its text and unwritten data.
+		 */
+		int whole = machine_monitor && lo == va && hi == va + PGSIZE;
+		u8 *page = map_page(vm, va, w, npages, !whole);
+		if (!page)
+			return -1;
+		if (whole) {
+			if (readi_page(ip, ph->off + (lo - ph->vaddr), page) == 0)
+				continue;
+			zeropage(page);
+		}
 		if (lo < hi && readi(ip, 0, (u32)page + (lo - va), ph->off + (lo - ph->vaddr), hi - lo) != (int)(hi - lo))
 			return -1;
 	}
@@ -87,7 +98,7 @@ int exec(const char *path, char **argv)
 	ip = 0;
 
 	/* the stack's top page: argv strings, then the argv array */
-	u8 *top = map_page(&vm, USTACK_TOP - PGSIZE, 1, &npages);
+	u8 *top = map_page(&vm, USTACK_TOP - PGSIZE, 1, &npages, 1);
 	if (!top)
 		goto bad;
 	u32 sp = USTACK_TOP, uargv[MAXARG + 1];

@@ -322,6 +322,21 @@ void stati(struct inode *ip, struct stat *st)
 }
 
 /* Read n bytes at off into dst (a user address if user); returns bytes read or -1. */
+/*
+ * The whole block at byte off (a multiple of BSIZE, ip locked) into page; -1 if the file
+ * ends inside it or it is a hole (the caller then copies with readi).
+ */
+int readi_page(struct inode *ip, u32 off, void *page)
+{
+	if ((off & (BSIZE - 1)) != 0 || off > ip->size || ip->size - off < BSIZE)
+		return -1;
+	u32 blk = bmap(ip, off / BSIZE, 0);
+	if (!blk)
+		return -1;
+	bread_page(ip->dev, blk, page);
+	return 0;
+}
+
 int readi(struct inode *ip, int user, u32 dst, u32 off, u32 n)
 {
 	if (off > ip->size || off + n < off)

@@ -57,6 +57,17 @@ void hcdisk_rw(struct buf *b, int write)
 		panic("hcdisk: %s of block %u failed (%d)", write ? "write" : "read", b->blockno, r);
 }
 
+/* Read block blockno into page (page aligned; bio.c bread_page). */
+void hcdisk_read_page(u32 blockno, void *page)
+{
+	u32 spb = BSIZE / 512;
+	if ((V2P(page) & (PGSIZE - 1)) != 0)
+		panic("hcdisk: page %p not page aligned", page);
+	int r = hcall3(HC_DISK_READ, blockno * spb, spb, V2P(page), 0);
+	if (r < 0)
+		panic("hcdisk: read of block %u failed (%d)", blockno, r);
+}
+
 /*
  * Make every write so far durable (a persistent disk's fsync). Called on the way down
  * (machine_halt), so it must not panic: returns the monitor's answer (0, or an error).

@@ -1,6 +1,9 @@
 /*
- * Physical page allocator: a free list of 4 KiB pages (window addresses) and a reference
- * count per physical page, so that copy-on-write pages can be shared by several page tables.
+ * Physical page allocator: a stack of free 4 KiB pages and a reference count per physical
+ * page, so that copy-on-write pages can be shared by several page tables. The free stack
+ * holds page numbers in its own array (after the reference counts), not links inside the
+ * free pages: under the monitor a freed page is given back and must not be written again,
+ * or every free page would cost the VM a machine page holding nothing but a pointer.
  */
 #include "types.h"
 #include "param.h"
@@ -8,13 +11,10 @@
 #include "spinlock.h"
 #include "defs.h"
 
-struct run {
-	struct run *next;
-};
-
 static struct {
 	struct spinlock lock;
-	struct run *freelist;
+	u16 *stack;	/* free page numbers (pa >> PGSHIFT), LIFO */
+	u32 nstack;
 	u32 nfree;
 	u16 *ref;	/* ref[pa >> PGSHIFT] */
 	u32 base;	/* first allocatable physical address */
@@ -28,15 +28,16 @@ void kinit(u32 start_pa, u32 end_pa)
 	initlock(&kmem.lock, "kmem");
 	u32 npages = end_pa >> PGSHIFT;
 	kmem.ref = P2V(start_pa);
-	start_pa = PGROUNDUP(start_pa + npages * sizeof(u16));
+	kmem.stack = kmem.ref + npages;	/* written only as pages are freed */
+	kmem.nstack = 0;
+	start_pa = PGROUNDUP(start_pa + 2 * npages * sizeof(u16));
 	memset(kmem.ref, 0, npages * sizeof(u16));
 	kmem.base = start_pa;
 	kmem.end = PGROUNDDOWN(end_pa);
 	/*
-	 * Pages never handed out stay untouched (no free-list link written into them) and are
-	 * taken in ascending order after the free list is empty: the same order as a list
-	 * pushed from the top down, but under the monitor an unused guest page then costs no
-	 * machine page (docs/disks.md, memory footprint).
+	 * Pages never handed out stay untouched and are taken in ascending order after the
+	 * free stack is empty: the same order as a stack pushed from the top down, but under
+	 * the monitor an unused guest page then costs no machine page (docs/disks.md).
 	 */
 	kmem.fresh = start_pa < kmem.end ? start_pa : kmem.end;
 	kmem.nfree = (kmem.end - kmem.fresh) >> PGSHIFT;
@@ -46,9 +47,9 @@ void kinit(u32 start_pa, u32 end_pa)
 void *kalloc(void)
 {
 	acquire(&kmem.lock);
-	struct run *r = kmem.freelist;
-	if (r) {
-		kmem.freelist = r->next;
+	void *r = 0;
+	if (kmem.nstack > 0) {
+		r = P2V((u32)kmem.stack[--kmem.nstack] << PGSHIFT);
 	} else if (kmem.fresh < kmem.end) {
 		r = P2V(kmem.fresh);
 		kmem.fresh += PGSIZE;
@@ -82,9 +83,7 @@ void kfree(void *va)
 	if (--*rc == 0) {
 		if (machine_monitor)
 			machine_give_back(pa);	/* the machine page goes back to the monitor (machine.c) */
-		struct run *r = va;
-		r->next = kmem.freelist;
-		kmem.freelist = r;
+		kmem.stack[kmem.nstack++] = pa >> PGSHIFT;
 		kmem.nfree++;
 	}
 	release(&kmem.lock);

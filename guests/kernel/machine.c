@@ -121,8 +121,8 @@ int bootargs(u32 argc, u32 argv, char **words, int max)
  * Under the monitor: a page the kernel frees goes back to the monitor (the zero_pages call,
  * docs/hypercalls.md), so a VM's machine memory follows what it uses, not what it once
  * touched (Disco section 4.2.5's memory sharing relies on small private footprints). The
- * next touch maps a fresh zeroed page. The free-list link written after this call costs
- * that page again; kalloc takes it back soon.
+ * next touch maps a fresh zeroed page (kalloc.c keeps its free stack outside the pages, so
+ * a free page stays untouched until it is handed out again).
  */
 void machine_give_back(u32 pa)
 {

@@ -108,8 +108,8 @@ int net_send(u32 dst, const void *hdr, u32 hlen, const void *data, u32 dlen)
 
 /*
  * Drop a reference to a received page. kfree's last reference gives the page back to the
- * monitor before it writes its free-list link (kalloc.c): a shared page remapped by the
- * monitor is then unmapped, not copied for that one store.
+ * monitor (kalloc.c) and never writes to it: a shared page remapped by the monitor is
+ * unmapped, not copied.
  */
 void net_free_page(void *page)
 {

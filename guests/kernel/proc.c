@@ -20,7 +20,8 @@
 struct cpu cpus[NCPU] __attribute__((aligned(PGSIZE)));
 int ncpu = 1;
 struct proc proc[NPROC];
-static u8 kstacks[NPROC][KSTACKSIZE] __attribute__((aligned(16)));
+/* page aligned: under the monitor a free slot's stack pages go back to it (freeproc) */
+static u8 kstacks[NPROC][KSTACKSIZE] __attribute__((aligned(PGSIZE)));
 
 static struct spinlock ptable_lock;
 static struct proc *initproc;
@@ -88,11 +89,19 @@ found:
 	return p;
 }
 
-/* Free a slot (ptable.lock held): address space and identity. */
+/*
+ * Free a slot (ptable.lock held): address space and identity. The slot's process no longer
+ * runs on its kernel stack (a zombie switched away holding ptable.lock), so under the
+ * monitor the stack's pages go back to it: a dead process's stack would otherwise cost a
+ * machine page per page it once touched, for as long as the slot stays unused.
+ */
 static void freeproc(struct proc *p)
 {
 	if (p->vm.pgdir)
 		vm_free(&p->vm);
+	if (machine_monitor)
+		for (u32 off = 0; off < KSTACKSIZE; off += PGSIZE)
+			machine_give_back(V2P(p->kstack + off));
 	p->pid = 0;
 	p->parent = 0;
 	p->name[0] = 0;

@@ -288,30 +288,33 @@ int sys_chdir(void)
 /* exec(path, argv): argv is a user array of user strings ending in 0. */
 int sys_exec(void)
 {
-	static char argbuf[NPROC][MAXARGLEN];	/* per process slot: exec may sleep */
 	char path[MAXPATH];
 	char *argv[MAXARG + 1];
-	struct proc *p = myproc();
-	char *buf = argbuf[p - proc];
 	u32 used = 0;
 	if (argstr(0, path, sizeof path) < 0)
 		return -1;
+	/* the argument strings: one page for the call (exec may sleep; freed, so given back) */
+	char *buf = kalloc();
+	if (!buf)
+		return -1;
 	u32 uargv = argaddr(1);
-	int i;
+	int i, r = -1;
 	for (i = 0;; i++) {
 		if (i >= MAXARG)
-			return -1;
+			goto out;
 		u32 a;
 		if (fetchaddr(uargv + 4 * i, &a) < 0)
-			return -1;
+			goto out;
 		if (a == 0)
 			break;
-		if (used >= MAXARGLEN || fetchstr(a, buf + used, MAXARGLEN - used) < 0) {
-			return -1;
-		}
+		if (used >= MAXARGLEN || fetchstr(a, buf + used, MAXARGLEN - used) < 0)
+			goto out;
 		argv[i] = buf + used;
 		used += strlen(buf + used) + 1;
 	}
 	argv[i] = 0;
-	return exec(path, argv);
+	r = exec(path, argv);
+out:
+	kfree(buf);
+	return r;
 }
