@@ -208,7 +208,9 @@ export function hypercall(m: Monitor, p: PCpu, v: VCpu): void {
       vm.disk.flush();
       break;
     case HC_SHARE_INFO: {
-      // a0 = 0: how many of this VM's guest pages are mapped to shared machine pages now.
+      // a0 = 0: how many of this VM's guest pages are mapped to shared machine pages now;
+      // a0 = 1: how many guest pages the VM has backed by machine pages (its footprint).
+      if (a0 === 1) { v0 = vm.account.held | 0; break; }
       if (a0 !== 0) { v0 = HC_EINVAL; break; }
       let n = 0;
       for (let g = 0; g < vm.pages; g++) { const mp = vm.pmap.mpage[g]; if (mp >= 0 && m.share.isShared(mp)) n++; }

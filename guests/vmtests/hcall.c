@@ -19,6 +19,7 @@
 #define HC_DISK_INFO	9
 #define HC_DISK_READ	10
 #define HC_DISK_WRITE	11
+#define HC_SHARE_INFO	13
 #define HC_NET_SEND	17
 
 #define EFAULT		(-14)
@@ -28,7 +29,7 @@
 
 #define PRIV		((volatile u32 *)0xD0000000u)
 
-static char buf[8192] __attribute__((aligned(4096)));
+static char buf[8192] __attribute__((aligned(8192)));	/* one TLB pair */
 
 static void console_calls(void)
 {
@@ -69,10 +70,19 @@ static void zero_pages(void)
 	volatile u32 *p = (volatile u32 *)buf;
 	for (int i = 0; i < 2048; i++)
 		p[i] = 0xdeadbeef;
+	u32 held = hcall(HC_SHARE_INFO, 1, 0, 0, 0).v0;
 	checkx(hcall(HC_ZERO_PAGES, (u32)buf, 2, 0, 0).v0, 0, "zero_pages of two pages");
+	u32 after = hcall(HC_SHARE_INFO, 1, 0, 0, 0).v0;
+	/* the odd page of the pair only: the even one is not brought back with it */
+	p[1024] = 7;
+	u32 one = hcall(HC_SHARE_INFO, 1, 0, 0, 0).v0;
 	u32 any = 0;
-	for (int i = 0; i < 2048; i++)
+	for (int i = 0; i < 1024; i++)
 		any |= p[i];
+	u32 both = hcall(HC_SHARE_INFO, 1, 0, 0, 0).v0;
+	checkx(held - after, 2, "share_info 1: the footprint drops by the two pages given back");
+	checkx(one - after, 1, "... touching one page of a TLB pair brings back that page only");
+	checkx(both - after, 2, "... and reading the other brings it back too");
 	checkx(any, 0, "... which now read as zero");
 	p[5] = 42;
 	checkx(p[5], 42, "... and are writable again");
@@ -126,6 +136,7 @@ static void unknown_calls(void)
 	checkx(hcall(0xffff, 0, 0, 0, 0).v0, (u32)ENOSYS, "function 0xffff: ENOSYS");
 	checkx(hcall(HC_NET_SEND, 0, 0xfffffff0u, 0, 0).v0, (u32)EFAULT, "net_send, descriptor outside the VM: EFAULT");
 	checkx(hcall(20, 0, 0, 0, 0).v0, (u32)ENOSYS, "reserved network function 20: ENOSYS");
+	checkx(hcall(HC_SHARE_INFO, 2, 0, 0, 0).v0, (u32)EINVAL, "share_info 2: EINVAL");
 	/* a kernel-mode syscall outside the monitor-call range is the guest's own Sys exception */
 	vt_action = ACT_SKIP;
 	u32 n = vt_last.count;
