@@ -121,7 +121,8 @@ int main(int argc, char **argv)
 	mkdir("/pm/inc");
 	mkdir("/pm/src");
 	mkdir("/pm/obj");
-	char *buf = malloc(kib * 1024 + 256);
+	/* large enough for a source file and for a header (4 KiB, whatever KIB says) */
+	char *buf = malloc((kib < 4 ? 4 : kib) * 1024 + 256);
 	char path[32];
 	for (int h = 0; h < NHEADERS; h++) {
 		int n = gen_source(buf, 4096, 1000 + h, 0);

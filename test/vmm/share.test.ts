@@ -9,6 +9,7 @@ import { readDisk, scanAndMerge, shareIntoVm } from '../../vmm/share.ts';
 import { memoryExperiment, rowsCsv, rowsSvg } from '../../vmm/memreport.ts';
 import { PMAP_NONE, PMAP_READONLY } from '../../vmm/pmap.ts';
 import { DEFAULT_CONFIG } from '../../cpu/config.ts';
+import { parseElf } from '../../cpu/elf.ts';
 
 const MiB = 1024 * 1024;
 const kernel = readFileSync('guests/kernel/kernel.elf');
@@ -140,6 +141,78 @@ describe('boot images', () => {
     expect(a.copyOut(text * 4096, 64, 0)).toEqual(b.copyOut(text * 4096, 64, 0));
     expect(mon.checkInvariants()).toEqual([]);
   });
+});
+
+describe('a VM\'s footprint follows what its kernel uses', () => {
+  it('free pages and the kernel stacks of free process slots hold no machine page', () => {
+    const syms = parseElf(kernel, 'kernel.elf').symbols;
+    const gpa = (name: string): number => (syms.byName(name)!.value - 0xc0000000) >>> 0;
+    const kmem = gpa('kmem'), kstacks = gpa('kstacks'), proc = gpa('proc');
+    const base = BaseImage.open('guests/user/fs.img');
+    const mon = new Monitor({ ...DEFAULT_CONFIG, timing: { ...DEFAULT_CONFIG.timing }, console: () => {} });
+    const vm = mon.createVm({ memBytes: 16 * MiB, image: kernel, imageName: 'kernel.elf', cmdline: 'pmake 4 4', disk: new OverlayDisk(base), maxInstructions: 2e8 });
+    const ram = mon.machine.bus.ram32;
+    const word = (a: number): number => { const mp = vm.pmap.mpage[a >>> 12]; return mp < 0 ? 0 : ram[mp * 1024 + ((a & 4095) >>> 2)] >>> 0; };
+    const half = (a: number): number => (word(a & ~3) >>> ((a & 2) * 8)) & 0xffff;
+    let freeSeen = 0, slotsSeen = 0, rounds = 0;
+    const resident: string[] = [];
+    mon.run({
+      onRound: () => {
+        if (++rounds % 20 !== 0 || resident.length > 0) return;
+        // kalloc.c: struct { spinlock (12 bytes); u16 *stack; u32 nstack; ... } kmem
+        if (word(kmem + 12) === 0) return; // boot: kinit (after .bss was given back) not yet run
+        const stack = (word(kmem + 12) - 0xc0000000) >>> 0, n = word(kmem + 16);
+        for (let i = 0; i < n; i++) {
+          const gpn = half(stack + 2 * i);
+          freeSeen++;
+          if (vm.pmap.mpage[gpn] !== PMAP_NONE) resident.push(`free page ${gpn}`);
+        }
+        // proc.c: struct proc is 372 bytes, state first (UNUSED = 0); kstacks[NPROC][8192]
+        for (let i = 0; i < 64; i++) {
+          if (word(proc + i * 372) !== 0) continue;
+          for (const g of [(kstacks >>> 12) + 2 * i, (kstacks >>> 12) + 2 * i + 1]) {
+            slotsSeen++;
+            if (vm.pmap.mpage[g] !== PMAP_NONE) resident.push(`kernel stack page ${g} of free slot ${i}`);
+          }
+        }
+      },
+    });
+    expect([vm.stopKind, vm.exitCode]).toEqual(['halt', 0]);
+    expect(resident).toEqual([]);
+    expect(freeSeen).toBeGreaterThan(100);
+    expect(slotsSeen).toBeGreaterThan(100);
+  }, 60_000);
+});
+
+describe('program text from the buffer cache', () => {
+  it('exec reads whole program blocks into user pages: one machine page serves both VMs\' buffers and processes', () => {
+    const base = BaseImage.open('guests/user/fs.img');
+    const mon = new Monitor({ ...DEFAULT_CONFIG, timing: { ...DEFAULT_CONFIG.timing }, console: () => {} });
+    for (let i = 0; i < 2; i++) mon.createVm({ memBytes: 16 * MiB, image: kernel, imageName: 'kernel.elf', cmdline: 'pmake 2 2', disk: new OverlayDisk(base), maxInstructions: 2e8 });
+    const [a, b] = mon.vms;
+    const ram = mon.machine.bus.ram32;
+    let best = { here: 0, there: 0 };
+    mon.run({
+      onRound: () => {
+        if (best.here >= 2 && best.there >= 1) return;
+        // machine pages holding the first block of a program (its ELF header and first text)
+        const at = new Map<number, number>();
+        for (let g = 0; g < a.pages; g++) {
+          const mp = a.pmap.mpage[g];
+          if (mp >= 0 && ram[mp * 1024] === 0x464c457f) at.set(mp, (at.get(mp) ?? 0) + 1);
+        }
+        for (const [mp, n] of at) {
+          if (n < 2) continue; // the buffer and the process's text page: one machine page
+          const there = mon.memmap.owners(mp).filter((o) => o.vm === b.id).length;
+          if (n > best.here || there > best.there) best = { here: n, there };
+        }
+      },
+    });
+    expect([a.stopKind, a.exitCode, b.stopKind, b.exitCode]).toEqual(['halt', 0, 'halt', 0]);
+    expect(best.here).toBeGreaterThanOrEqual(2);
+    expect(best.there).toBeGreaterThanOrEqual(1);
+    expect(mon.checkInvariants()).toEqual([]);
+  }, 60_000);
 });
 
 describe('the V/M measurement', () => {
