@@ -173,6 +173,47 @@ struct inode *idup(struct inode *ip)
 }
 
 /* Lock ip, reading it from disk the first time. */
+/* Lock ip, reading it from the disk if needed; -1 (unlocked, not valid) if it is a free inode. */
+static int ilock_inuse(struct inode *ip)
+{
+	acquiresleep(&ip->lock);
+	if (!ip->valid) {
+		struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+		struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
+		ip->type = dip->type;
+		ip->nlink = dip->nlink;
+		ip->major = dip->major;
+		ip->minor = dip->minor;
+		ip->size = dip->size;
+		memmove(ip->addrs, dip->addrs, sizeof ip->addrs);
+		brelse(bp);
+		ip->valid = 1;
+	}
+	if (ip->type == 0) {
+		ip->valid = 0;	/* so that iput leaves the free inode alone */
+		releasesleep(&ip->lock);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Inode inum of dev, referenced and locked, if it is in use; 0 if inum is out of range or a
+ * free inode. For a file handle from the network (nfs.c), which may name a removed file: the
+ * server answers with an error, it does not panic.
+ */
+struct inode *iget_inuse(u32 dev, u32 inum)
+{
+	if (inum == 0 || inum >= sb.ninodes)
+		return 0;
+	struct inode *ip = iget(dev, inum);
+	if (ilock_inuse(ip) < 0) {
+		iput(ip);
+		return 0;
+	}
+	return ip;
+}
+
 void ilock(struct inode *ip)
 {
 	if (!ip || ip->ref < 1)

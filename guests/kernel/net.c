@@ -36,6 +36,7 @@ static struct netmsg slots[NRXSLOT];
 static int present;		/* the monitor has a subnet */
 static u32 myaddr, nhosts;
 static u32 spare;		/* a free page for the next receive (window address), or 0 */
+static u32 wake_at;		/* earliest deadline (ticks) of a sleeping net_wait_until, or 0 */
 static struct {
 	u32 sent, received, remapped, dropped, again;
 } st;
@@ -169,6 +170,15 @@ static int pull(void)
  */
 struct netmsg *net_wait(int (*match)(struct netmsg *, void *), void *arg)
 {
+	return net_wait_until(match, arg, 0);
+}
+
+/*
+ * net_wait, giving up when the tick count reaches deadline (0: never): 0 then, as when the
+ * process is killed. The timer (net_tick) wakes the sleepers at the earliest deadline only.
+ */
+struct netmsg *net_wait_until(int (*match)(struct netmsg *, void *), void *arg, u32 deadline)
+{
 	acquire(&netlock);
 	for (;;) {
 		struct netmsg *best = 0;
@@ -187,13 +197,48 @@ struct netmsg *net_wait(int (*match)(struct netmsg *, void *), void *arg)
 			continue;
 		}
 		struct proc *p = myproc();
-		if (killed(p)) {
+		if (killed(p) || (deadline && (int)(ticks - deadline) >= 0)) {
 			release(&netlock);
 			return 0;
 		}
+		if (deadline && (!wake_at || (int)(deadline - wake_at) < 0))
+			wake_at = deadline;
 		hcall(HC_NET_CTL, 1, 0, 0);	/* interrupt when something waits */
 		sleep(&slots, &netlock);
 	}
+}
+
+/* The clock (CPU 0's tick, trap.c): wake net_wait_until's sleepers once a deadline passed. */
+void net_tick(u32 now)
+{
+	if (!wake_at)
+		return;
+	acquire(&netlock);
+	if (wake_at && (int)(now - wake_at) >= 0) {
+		wake_at = 0;	/* the sleepers set it again as they go back to sleep */
+		wakeup(&slots);
+	}
+	release(&netlock);
+}
+
+/* Throw away every received message nobody has taken that match accepts; how many. */
+int net_drop(int (*match)(struct netmsg *, void *), void *arg)
+{
+	int n = 0;
+	acquire(&netlock);
+	for (int i = 0; i < NRXSLOT; i++) {
+		struct netmsg *m = &slots[i];
+		if (m->busy == 1 && match(m, arg)) {
+			m->busy = 2;
+			release(&netlock);
+			net_done(m);
+			acquire(&netlock);
+			st.dropped++;
+			n++;
+		}
+	}
+	release(&netlock);
+	return n;
 }
 
 /* The consumer is done with m; its data page goes with it unless taken (m->page = 0). */

@@ -30,22 +30,29 @@
 #include "net.h"
 #include "defs.h"
 
-#define NHANDLE		64	/* server: inodes with a handle */
 #define NMOUNT		8	/* client: mount points */
 #define NCACHE		512	/* client: cached pages (2 MiB) */
 
+#define NFS_TIMEOUT	(HZ / 2)	/* ticks without a reply before a request is sent again, */
+#define NFS_TIMEOUT_MAX	(8 * HZ)	/* doubling up to this */
+#define NPENDING	NPROC		/* calls waiting for a reply at once (one per process) */
+
 static struct {
-	u32 lookups, reads, hits, served;
+	u32 lookups, reads, hits, served, retries;
 } nst;
 
 /* ---------------------------------------------------------------------------------------
  * Server. */
 
-static struct {
-	struct inode *ip;
-	u32 gen;
-} handles[NHANDLE];
-static u32 hgen, hnext;
+/*
+ * A file handle is the file's inode number (handle) and HANDLE_GEN (gen): the server keeps no
+ * state per handle and holds no inode between requests (NFS's stateless server), so any
+ * number of clients and files can be served with the fixed inode cache. There are no
+ * generation numbers on disk: a handle naming a removed file gets an error, but a file
+ * removed and re-created under the same inode number is not noticed (the export is
+ * read-only, and nothing should write the tree while it is served).
+ */
+#define HANDLE_GEN	1
 static struct sleeplock serverlock;	/* one request at a time, whatever the nfsd count */
 
 /* Block number of file block bn (0: a hole); read-only, as fs.c's bmap without allocation. */
@@ -94,35 +101,20 @@ static void serve_lookup(struct nfsmsg *q, struct nfsmsg *r)
 	ilock(ip);
 	r->size = ip->size;
 	r->type = ip->type;
-	iunlock(ip);
-	u32 h = NHANDLE;
-	for (u32 i = 0; i < NHANDLE; i++)
-		if (handles[i].ip == ip)
-			h = i;
-	if (h < NHANDLE) {
-		iput(ip);	/* it has a handle already */
-	} else {
-		h = hnext;
-		hnext = (hnext + 1) % NHANDLE;
-		if (handles[h].ip)
-			iput(handles[h].ip);
-		handles[h].ip = ip;
-		handles[h].gen = ++hgen;
-	}
-	r->handle = h;
-	r->gen = handles[h].gen;
+	r->handle = ip->inum;
+	r->gen = HANDLE_GEN;
 	r->status = 0;
+	iunlockput(ip);
 }
 
 /* READ: reply with the block as the data part (sent from the buffer cache page). */
 static void serve_read(u32 src, struct nfsmsg *q, struct nfsmsg *r)
 {
-	if (q->handle >= NHANDLE || !handles[q->handle].ip || handles[q->handle].gen != q->gen || q->offset % BSIZE) {
-		net_send(src, r, sizeof *r, 0, 0);
+	struct inode *ip = q->gen == HANDLE_GEN && q->offset % BSIZE == 0 ? iget_inuse(ROOTDEV, q->handle) : 0;
+	if (!ip) {
+		net_send(src, r, sizeof *r, 0, 0);	/* status -1: a bad or stale handle */
 		return;
 	}
-	struct inode *ip = handles[q->handle].ip;
-	ilock(ip);
 	r->status = 0;
 	r->size = q->offset < ip->size ? ip->size - q->offset : 0;
 	if (r->size > BSIZE)
@@ -135,7 +127,7 @@ static void serve_read(u32 src, struct nfsmsg *q, struct nfsmsg *r)
 	} else {
 		net_send(src, r, sizeof *r, 0, 0);	/* a hole or the end: zeros */
 	}
-	iunlock(ip);
+	iunlockput(ip);
 }
 
 /* nfsd(nclients): serve until nclients BYEs (0: until killed); the number of requests served. */
@@ -144,6 +136,8 @@ static int nfs_serve(int nclients)
 	if (!net_present())
 		return -1;
 	int byes = 0, served = 0;
+	static u32 said_bye[256 / 32];	/* a client's BYE counts once (it may be sent again) */
+	memset(said_bye, 0, sizeof said_bye);
 	while (nclients <= 0 || byes < nclients) {
 		struct netmsg *m = net_wait(is_request, 0);
 		if (!m)
@@ -166,7 +160,11 @@ static int nfs_serve(int nclients)
 			serve_read(src, &q, &r);
 			break;
 		case NFS_BYE:
-			byes++;
+			if (src >= 256 || !(said_bye[src / 32] & (1u << (src % 32)))) {
+				if (src < 256)
+					said_bye[src / 32] |= 1u << (src % 32);
+				byes++;
+			}
 			r.status = 0;
 			net_send(src, &r, sizeof r, 0, 0);
 			break;
@@ -264,18 +262,70 @@ static int is_reply(struct netmsg *m, void *arg)
 	return m->hlen == sizeof(struct nfsmsg) && r->op == (q->op | NFS_REPLY) && r->xid == q->xid;
 }
 
-/* Send request q to host and wait for its reply; the reply message, or 0. */
+/*
+ * Transaction ids of the calls waiting for a reply (0: free), so that a late reply to a call
+ * that was sent again and already answered can be recognised and thrown away.
+ */
+static u32 pending[NPENDING];
+static int resent;	/* a request was ever sent again: late duplicate replies may exist */
+
+static int is_stale_reply(struct netmsg *m, void *arg)
+{
+	(void)arg;
+	struct nfsmsg *r = (struct nfsmsg *)m->hdr;
+	if (m->hlen != sizeof(struct nfsmsg) || !(r->op & NFS_REPLY))
+		return 0;
+	for (int i = 0; i < NPENDING; i++)
+		if (pending[i] == r->xid)
+			return 0;
+	return 1;
+}
+
+/*
+ * Send request q to host and wait for its reply; the reply message, or 0. Without a reply
+ * within the timeout (NFS_TIMEOUT ticks, doubling up to NFS_TIMEOUT_MAX) the request is sent
+ * again, like an NFS hard mount: a slow server, or one whose nfsd has not started yet, is
+ * waited for; a server VM that stopped makes the next send fail (the subnet's EHOSTUNREACH),
+ * so its clients get errors instead of waiting forever for replies to requests it took with
+ * it. Requests are idempotent (LOOKUP, READ; the server counts a client's BYE once), so
+ * answering one twice does no harm.
+ */
 static struct netmsg *nfs_call(u32 host, struct nfsmsg *q)
 {
 	q->xid = __sync_add_and_fetch(&nextxid, 1);
-	if (net_send(host, q, sizeof *q, 0, 0) < 0)
-		return 0;
-	for (;;) {
-		struct netmsg *m = net_wait(is_reply, q);
-		if (!m || m->src == host)
-			return m;
-		net_done(m);	/* same xid from another host: not ours */
+	int slot = -1;
+	acquire(&nfslock);
+	for (int i = 0; i < NPENDING && slot < 0; i++)
+		if (!pending[i])
+			slot = i;
+	if (slot >= 0)
+		pending[slot] = q->xid;
+	release(&nfslock);
+	struct netmsg *m = 0;
+	for (u32 t = 0, timeout = NFS_TIMEOUT; !m; t++) {
+		if (t > 0) {
+			__sync_fetch_and_add(&nst.retries, 1);
+			resent = 1;
+			if (timeout < NFS_TIMEOUT_MAX)
+				timeout *= 2;
+		}
+		if (net_send(host, q, sizeof *q, 0, 0) < 0)
+			break;
+		u32 deadline = ticks + timeout;
+		if (!deadline)
+			deadline = 1;
+		while ((m = net_wait_until(is_reply, q, deadline)) != 0 && m->src != host)
+			net_done(m);	/* same xid from another host: not ours */
+		if (!m && killed(myproc()))
+			break;
 	}
+	acquire(&nfslock);
+	if (slot >= 0)
+		pending[slot] = 0;
+	release(&nfslock);
+	if (resent)
+		net_drop(is_stale_reply, 0);
+	return m;
 }
 
 /* open() of a path under a mount point: look it up on the server. 0, or -1. */
@@ -448,6 +498,7 @@ int nfs_syscall(u32 num)
 		case 8: return nst.reads;
 		case 9: return nst.hits;
 		case 10: return nst.served;
+		case 11: return nst.retries;
 		default: return net_info(sel);
 		}
 	}

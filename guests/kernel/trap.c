@@ -69,6 +69,7 @@ static void clockintr(void)
 		ticks++;
 		wakeup(&ticks);
 		release(&tickslock);
+		net_tick(ticks);	/* network waits with a deadline (nfs.c's retransmission) */
 	}
 }
 

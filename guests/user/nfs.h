@@ -16,8 +16,8 @@ static inline int nsys(int num, int a0, int a1)
 }
 
 /* netinfo selectors: address, hosts, sent, received, remapped, dropped, retried sends,
- * NFS lookups, NFS block reads, cache hits, requests served */
-enum { NI_ADDR, NI_HOSTS, NI_SENT, NI_RECEIVED, NI_REMAPPED, NI_DROPPED, NI_RETRIED, NI_LOOKUPS, NI_READS, NI_HITS, NI_SERVED };
+ * NFS lookups, NFS block reads, cache hits, requests served, NFS requests sent again */
+enum { NI_ADDR, NI_HOSTS, NI_SENT, NI_RECEIVED, NI_REMAPPED, NI_DROPPED, NI_RETRIED, NI_LOOKUPS, NI_READS, NI_HITS, NI_SERVED, NI_RESENT };
 
 static inline int netinfo(int sel) { return nsys(SYS_netinfo, sel, 0); }
 static inline int nfsd(int nclients) { return nsys(SYS_nfsd, nclients, 0); }

@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 		if (nfsbye(0) < 0)
 			printf("nfsrun: bye to host 0 failed\n");
 	}
-	printf("nfsrun: host %d: %d sent, %d received (%d pages remapped), %d lookups, %d block reads, %d cache hits, %d served\n",
+	printf("nfsrun: host %d: %d sent, %d received (%d pages remapped), %d lookups, %d block reads, %d cache hits, %d served, %d resent\n",
 	       addr, netinfo(NI_SENT), netinfo(NI_RECEIVED), netinfo(NI_REMAPPED), netinfo(NI_LOOKUPS),
-	       netinfo(NI_READS), netinfo(NI_HITS), netinfo(NI_SERVED));
+	       netinfo(NI_READS), netinfo(NI_HITS), netinfo(NI_SERVED), netinfo(NI_RESENT));
 	return st;
 }

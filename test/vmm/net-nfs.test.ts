@@ -66,3 +66,53 @@ describe.skipIf(!have)('NFS between VMs of the guest kernel', () => {
     expect(mon.net.stats(mon.vms[0]).dropped).toBe(0);
   });
 });
+
+describe.skipIf(!have)('NFS clients of a server that stops', () => {
+  it('a request lost with its server is sent again; the send fails and the clients finish with errors, not hang', () => {
+    const out = ['', '', ''];
+    const mon = new Monitor({ nodes: 1, cpusPerNode: 1, memPerNode: 112 * MiB, console: (vm, b) => { out[vm.id] += String.fromCharCode(b); } });
+    const kernel = readFileSync(kernelPath), disk = readFileSync(fsPath);
+    for (let i = 0; i < 3; i++) {
+      mon.createVm({ memBytes: 32 * MiB, image: kernel, imageName: 'kernel.elf', cmdline: 'nfsrun cat -s /bin/usertests /bin/cc /bin/pmake /bin/eng /bin/db /bin/rt', disk: new Uint8Array(disk), maxInstructions: 2e8 });
+    }
+    const server = mon.vms[0];
+    let stoppedWith = -1;
+    mon.run({
+      onRound: () => {
+        const s = mon.net.stats(server);
+        // the server has answered a few requests and holds another one: it goes with it
+        if (server.running && s.sent >= 5 && s.queued > 0) {
+          stoppedWith = s.queued;
+          mon.stopVm(server, 'fault', 'stopped by the test');
+        }
+      },
+    });
+    expect(stoppedWith).toBeGreaterThan(0);
+    expect(mon.internalErrors).toEqual([]);
+    for (const c of [1, 2]) {
+      const vm = mon.vms[c];
+      expect([vm.stopKind, vm.exitCode]).toEqual(['halt', 1]); // finished, not stuck until the limit
+      expect(out[c], out[c]).toMatch(/nfscat: (read error|\/bin\/\w+: no such file on host 0)/);
+      expect(out[c]).toContain('nfsrun: bye to host 0 failed');
+    }
+    // at least one client had a request in the server's queue: it timed out and sent it again
+    const resent = [1, 2].map((c) => Number(/(\d+) resent/.exec(out[c])![1]));
+    expect(Math.max(...resent), out.join('')).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe.skipIf(!have)('an NFS server with more files than inodes in its cache', () => {
+  it('serves 72 sources and 8 headers (the inode cache holds 64): handles hold no inode', () => {
+    const out = ['', ''];
+    const mon = new Monitor({ nodes: 1, cpusPerNode: 1, memPerNode: 80 * MiB, console: (vm, b) => { out[vm.id] += String.fromCharCode(b); } });
+    const kernel = readFileSync(kernelPath), disk = readFileSync(fsPath);
+    for (let i = 0; i < 2; i++) {
+      mon.createVm({ memBytes: 32 * MiB, image: kernel, imageName: 'kernel.elf', cmdline: 'nfsrun make 72 1', disk: new Uint8Array(disk), maxInstructions: 2e9 });
+    }
+    mon.run({});
+    for (const vm of mon.vms) expect([vm.stopKind, vm.exitCode], out[vm.id]).toEqual(['halt', 0]);
+    const sum = /pmake: 72 jobs, 2 parallel, checksum (\w+)/.exec(out[0]);
+    expect(sum, out[0]).not.toBeNull();
+    expect(out[1]).toContain(`nfsmake: 72 jobs, 2 parallel, checksum ${sum![1]}`);
+  }, 120_000);
+});
