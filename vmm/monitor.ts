@@ -40,7 +40,8 @@ import { addressError, guestTlbWrite, nextPC, readGuestWord, tlbFault } from './
 import { hypercall, isHypercall } from './hypercall.ts';
 import type { MonitorObserver } from './events.ts';
 import { NumaManager, type NumaStats } from './numa-policy.ts';
-import { SharedPages, breakCow, unmapGuestPage } from './share.ts';
+import { SharedPages, breakCow, readDisk, unmapGuestPage } from './share.ts';
+import type { VmDisk } from './disk.ts';
 import { Subnet } from './net.ts';
 
 /** The monitor's idle loop lives in machine page 0, run in kernel mode through kseg0. */
@@ -347,6 +348,15 @@ export class Monitor implements TrapHandler {
     this.alloc.release(mp);
     vm.account.remove(this.alloc.nodeOf(mp));
     return r;
+  }
+
+  /**
+   * Device DMA from a VM's disk into its memory (the virtual virtio device): whole 4 KiB
+   * blocks into whole pages are mapped from the buffer cache like the disk_read monitor
+   * call's (share.ts readDisk); the bytes copied.
+   */
+  diskToGuest(vm: Vm, disk: VmDisk, pos: number, len: number, gpa: number, node: number): number {
+    return readDisk(this, vm, disk, pos, len, gpa, node);
   }
 
   /** A VM gives a page back (zero-page call): the next touch maps a fresh zeroed page. */

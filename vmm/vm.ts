@@ -142,6 +142,7 @@ export class Vm {
           read: (gpa, len) => this.copyOut(gpa, len, node()),
           write: (gpa, data) => this.copyIn(gpa, data, node()),
           charge: (bytes) => monitor.chargeCurrent(this, 'copyWord', Math.ceil(bytes / 4)),
+          readDisk: (pos, len, gpa) => monitor.diskToGuest(this, this.disk!, pos, len, gpa, node()),
         },
       },
       setIrq: (ip, level) => monitor.setVirtualIrq(this.vcpus[0], ip, level),
