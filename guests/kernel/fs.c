@@ -218,21 +218,8 @@ void ilock(struct inode *ip)
 {
 	if (!ip || ip->ref < 1)
 		panic("ilock");
-	acquiresleep(&ip->lock);
-	if (!ip->valid) {
-		struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
-		struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
-		ip->type = dip->type;
-		ip->nlink = dip->nlink;
-		ip->major = dip->major;
-		ip->minor = dip->minor;
-		ip->size = dip->size;
-		memmove(ip->addrs, dip->addrs, sizeof ip->addrs);
-		brelse(bp);
-		ip->valid = 1;
-		if (ip->type == 0)
-			panic("ilock: inode %u has no type", ip->inum);
-	}
+	if (ilock_inuse(ip) < 0)
+		panic("ilock: inode %u has no type", ip->inum);
 }
 
 void iunlock(struct inode *ip)
