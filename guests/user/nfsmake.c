@@ -10,21 +10,7 @@
  */
 #include "user.h"
 #include "nfs.h"
-
-static int start_job(int k)
-{
-	char src[32], obj[32];
-	snprintf(src, sizeof src, "/pm/src/f%d.c", k);
-	snprintf(obj, sizeof obj, "/pm/obj/f%d.o", k);
-	int pid = fork();
-	if (pid == 0) {
-		char *argv[] = { "cc", src, obj, 0 };
-		exec("/bin/cc", argv);
-		printf("nfsmake: cannot exec /bin/cc\n");
-		exit(127);
-	}
-	return pid;
-}
+#include "make.h"
 
 int main(int argc, char **argv)
 {
@@ -53,42 +39,10 @@ int main(int argc, char **argv)
 	mkdir("/pm");
 	mkdir("/pm/obj");
 
-	int next = 0, running = 0, failed = 0;
-	while (next < nfiles || running > 0) {
-		while (running < jobs && next < nfiles) {
-			if (start_job(next) < 0) {
-				printf("nfsmake: fork failed\n");
-				return 1;
-			}
-			next++;
-			running++;
-		}
-		int st;
-		if (wait(&st) < 0)
-			break;
-		running--;
-		if (st != 0)
-			failed++;
-	}
-	if (failed) {
-		printf("nfsmake: %d jobs failed\n", failed);
-		return 1;
-	}
-	u32 h = FNV_INIT;
+	u32 h;
 	static char buf[4096];
-	char path[32];
-	for (int k = 0; k < nfiles; k++) {
-		snprintf(path, sizeof path, "/pm/obj/f%d.o", k);
-		int fd = open(path, O_RDONLY);
-		if (fd < 0) {
-			printf("nfsmake: %s missing\n", path);
-			return 1;
-		}
-		int n;
-		while ((n = read(fd, buf, sizeof buf)) > 0)
-			h = fnv(h, buf, n);
-		close(fd);
-	}
+	if (make_compile("nfsmake", nfiles, jobs) || make_link("nfsmake", nfiles, buf, sizeof buf, &h))
+		return 1;
 	printf("nfsmake: %d jobs, %d parallel, checksum %x\n", nfiles, jobs, h);
 	return 0;
 }

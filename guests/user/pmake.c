@@ -10,6 +10,7 @@
  * NFILES and KIB, never on scheduling.
  */
 #include "user.h"
+#include "make.h"
 
 #define NHEADERS 8
 
@@ -83,21 +84,6 @@ static void writefile(const char *path, const char *data, int n)
 	close(fd);
 }
 
-static int start_job(int k)
-{
-	char src[32], obj[32];
-	snprintf(src, sizeof src, "/pm/src/f%d.c", k);
-	snprintf(obj, sizeof obj, "/pm/obj/f%d.o", k);
-	int pid = fork();
-	if (pid == 0) {
-		char *argv[] = { "cc", src, obj, 0 };
-		exec("/bin/cc", argv);
-		printf("pmake: cannot exec /bin/cc\n");
-		exit(127);
-	}
-	return pid;
-}
-
 int main(int argc, char **argv)
 {
 	struct sysinfo si;
@@ -135,43 +121,10 @@ int main(int argc, char **argv)
 		writefile(path, buf, n);
 	}
 
-	/* make -j: keep `jobs` compilers running */
-	int next = 0, running = 0, failed = 0;
-	while (next < nfiles || running > 0) {
-		while (running < jobs && next < nfiles) {
-			if (start_job(next) < 0) {
-				printf("pmake: fork failed\n");
-				return 1;
-			}
-			next++;
-			running++;
-		}
-		int st;
-		if (wait(&st) < 0)
-			break;
-		running--;
-		if (st != 0)
-			failed++;
-	}
-	if (failed) {
-		printf("pmake: %d jobs failed\n", failed);
+	/* make -j, then link: hash the objects in order */
+	u32 h;
+	if (make_compile("pmake", nfiles, jobs) || make_link("pmake", nfiles, buf, kib * 1024, &h))
 		return 1;
-	}
-
-	/* link: hash the objects in order */
-	u32 h = FNV_INIT;
-	for (int k = 0; k < nfiles; k++) {
-		snprintf(path, sizeof path, "/pm/obj/f%d.o", k);
-		int fd = open(path, O_RDONLY);
-		if (fd < 0) {
-			printf("pmake: %s missing\n", path);
-			return 1;
-		}
-		int n;
-		while ((n = read(fd, buf, kib * 1024)) > 0)
-			h = fnv(h, buf, n);
-		close(fd);
-	}
 	printf("pmake: %d jobs, %d parallel, checksum %x\n", nfiles, jobs, h);
 	return 0;
 }
