@@ -121,8 +121,15 @@ const FLOATING: ReadonlyArray<RegExp> = [
 export function normalizeConsole(text: string): { lines: string[]; floating: string[] } {
   const lines: string[] = [];
   const floating: string[] = [];
-  for (let line of text.replace(/\r/g, '').split('\n')) {
-    line = line.replace(/^\[ *\d+\.\d+\] /, '');
+  const raw = text.replace(/\r/g, '').split('\n').map((l) => l.replace(/^\[ *\d+\.\d+\] /, ''));
+  for (let i = 0; i < raw.length; i++) {
+    let line = raw[i];
+    // printk's pr_cont: when the calibration takes long in real time (QEMU on a loaded host)
+    // the console prints "Calibrating delay loop... " before its continuation arrives, and the
+    // BogoMIPS figure lands on a line of its own. One line, as when it does not.
+    if (/^Calibrating delay loop\.\.\. $/.test(line) && i + 1 < raw.length && /^[\d.]+ BogoMIPS \(lpj=\d+\)$/.test(raw[i + 1])) {
+      line += raw[++i];
+    }
     for (const [re, to] of MASKS) if (re.test(line)) { line = line.replace(re, to); break; }
     if (FLOATING.some((re) => re.test(line))) floating.push(line);
     else lines.push(line);

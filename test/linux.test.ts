@@ -62,3 +62,15 @@ describe('Linux on the full Malta board', () => {
     }
   }, 3_600_000);
 });
+
+describe('comparing Linux consoles', () => {
+  it('a delay-loop line whose BogoMIPS continuation came on a line of its own compares equal', () => {
+    const joined = '[    0.010000] Calibrating delay loop... 3624.96 BogoMIPS (lpj=7249920)\n[    0.020000] pid_max: default: 32768 minimum: 301\n';
+    const split = '[    0.010000] Calibrating delay loop... \n3624.96 BogoMIPS (lpj=7249920)\n[    0.020000] pid_max: default: 32768 minimum: 301\n';
+    const disco = '[    0.011000] Calibrating delay loop... 199.68 BogoMIPS (lpj=399360)\n[    0.021000] pid_max: default: 32768 minimum: 301\n';
+    expect(compareConsoles(split, disco)).toEqual([]);
+    expect(compareConsoles(joined, disco)).toEqual([]);
+    // other lines still count
+    expect(compareConsoles(split, disco.replace('32768', '4096'))).toHaveLength(1);
+  });
+});
