@@ -14,7 +14,7 @@
 //
 // Relative paths are relative to the directory of the config file.
 
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseSizeText } from '../cpu/config.ts';
 
@@ -28,8 +28,8 @@ export interface VmSpec {
   /** Guest memory in bytes, or undefined: a share of what the others leave. */
   memBytes?: number;
   vcpus: number;
+  /** The disk image file (checked to exist; the run opens it, shared by the VMs naming it). */
   diskPath?: string;
-  disk?: Uint8Array;
   /** NUMA node whose CPUs the VCPUs live on, or undefined: the monitor spreads them. */
   node?: number;
   /** Physical CPUs of the VCPUs (one per VCPU, or one for all), or undefined. */
@@ -52,10 +52,13 @@ export interface MachineShape {
 }
 
 /**
- * Parse and check a config file's text; read the images and disks it names. `file` is the
- * path used in messages and to resolve relative paths. Throws VmConfigError.
+ * Parse and check a config file's text; read the images it names and check that the disks
+ * it names are readable files (`probe`; the run opens them, so a disk image is not read
+ * twice). `file` is the path used in messages and to resolve relative paths. Throws
+ * VmConfigError.
  */
-export function parseVmsFile(text: string, file: string, machine: MachineShape, read: (path: string) => Uint8Array = readBytes): VmSpec[] {
+export function parseVmsFile(text: string, file: string, machine: MachineShape, read: (path: string) => Uint8Array = readBytes,
+  probe: (path: string) => void = probeFile): VmSpec[] {
   const fail = (where: string, msg: string): never => { throw new VmConfigError(`${file}: ${where}${where ? ': ' : ''}${msg}`); };
   let doc: unknown;
   try {
@@ -72,6 +75,10 @@ export function parseVmsFile(text: string, file: string, machine: MachineShape, 
   const specs: VmSpec[] = [];
   const names = new Set<string>();
   const cache = new Map<string, Uint8Array>();
+  const fileError = (where: string, path: string, what: string, e: unknown): never => {
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail(where, `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? `is a directory, not ${what}` : `cannot read (${code ?? String(e)})`}`);
+  };
   const load = (where: string, path: string, what: string): Uint8Array => {
     const full = resolve(base, path);
     let b = cache.get(full);
@@ -79,12 +86,20 @@ export function parseVmsFile(text: string, file: string, machine: MachineShape, 
       try {
         b = read(full);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        fail(where, `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? `is a directory, not ${what}` : `cannot read (${code ?? String(e)})`}`);
+        fileError(where, path, what, e);
       }
       cache.set(full, b!);
     }
     return b!;
+  };
+  const check = (where: string, path: string, what: string): string => {
+    const full = resolve(base, path);
+    try {
+      probe(full);
+    } catch (e) {
+      fileError(where, path, what, e);
+    }
+    return full;
   };
   list.forEach((e: unknown, i: number) => {
     const at = `vms[${i}]`;
@@ -146,14 +161,14 @@ export function parseVmsFile(text: string, file: string, machine: MachineShape, 
     if (name !== undefined && !NAME_RE.test(name)) fail(`${at}.name`, `"${name}" must be 1-32 letters, digits, "_", "." or "-", starting with a letter or digit`);
     const diskPath = str('disk');
     const imgBytes = load(`${at}.image`, image!, 'an ELF image');
-    const diskBytes = diskPath === undefined ? undefined : load(`${at}.disk`, diskPath, 'a disk image');
+    const diskFull = diskPath === undefined ? undefined : check(`${at}.disk`, diskPath, 'a disk image');
     for (let k = 0; k < count; k++) {
       const n = name === undefined ? `vm${specs.length}` : count > 1 ? `${name}${k}` : name;
       if (names.has(n)) fail(name === undefined ? at : `${at}.name`, `"${n}" names two VMs`);
       names.add(n);
       specs.push({
         name: n, imagePath: resolve(base, image!), image: imgBytes, cmdline, memBytes, vcpus,
-        diskPath: diskPath === undefined ? undefined : resolve(base, diskPath), disk: diskBytes,
+        diskPath: diskFull,
         node, cpus, pinned: pinned === true, maxInstructions: maxInstructions as number | undefined,
       });
     }
@@ -188,6 +203,12 @@ export function homesFor(spec: VmSpec, machine: MachineShape, nextOnNode: number
 
 function readBytes(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
+}
+
+/** Throws (with an errno code) unless `path` is a file this process may read. */
+function probeFile(path: string): void {
+  if (statSync(path).isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+  accessSync(path, constants.R_OK);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -71,12 +71,18 @@ afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 const MACHINE = { nodes: 2, cpusPerNode: 2 };
 
-/** parseVmsFile with images that are just named (no file reading). */
-function parse(doc: unknown, machine = MACHINE): ReturnType<typeof parseVmsFile> {
+/** Files whose names contain "missing" do not exist, "dir" names a directory. */
+function fakeFile(p: string): void {
+  if (p.includes('missing')) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+  if (p.includes('dir')) throw Object.assign(new Error('nope'), { code: 'EISDIR' });
+}
+
+/** parseVmsFile with images that are just named and disks that are only checked (no file reading). */
+function parse(doc: unknown, machine = MACHINE, probed: string[] = []): ReturnType<typeof parseVmsFile> {
   return parseVmsFile(typeof doc === 'string' ? doc : JSON.stringify(doc), '/cfg/vms.json', machine, (p) => {
-    if (p.includes('missing')) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+    fakeFile(p);
     return new TextEncoder().encode(p);
-  });
+  }, (p) => { probed.push(p); fakeFile(p); });
 }
 
 function error(doc: unknown, machine = MACHINE): string {
@@ -93,6 +99,7 @@ function error(doc: unknown, machine = MACHINE): string {
 
 describe('the VM config file', () => {
   it('describes heterogeneous VMs: paths relative to the file, args or cmdline, memory, VCPUs, affinity, count', () => {
+    const probed: string[] = [];
     const specs = parse({
       comment: 'two kinds of VM',
       vms: [
@@ -100,12 +107,12 @@ describe('the VM config file', () => {
         { image: '/abs/w.elf', cmdline: 'compute 4 8', memory: 8 << 20, cpus: [0], pinned: true, count: 2, maxInstructions: 1000 },
         { name: 'r', image: 'k.elf', count: 2 },
       ],
-    });
+    }, MACHINE, probed);
     expect(specs.map((s) => s.name)).toEqual(['build', 'vm1', 'vm2', 'r0', 'r1']);
     const [b, w0, w1, r0] = specs;
     expect(b.imagePath).toBe('/cfg/k.elf');
     expect(b.diskPath).toBe('/disks/fs.img');
-    expect(new TextDecoder().decode(b.disk)).toBe('/disks/fs.img');
+    expect(probed).toEqual(['/disks/fs.img']); // checked, not read (the run opens it)
     expect(b.cmdline).toBe('pmake 12 8');
     expect(b.memBytes).toBe(48 << 20);
     expect(b.vcpus).toBe(2);
@@ -115,7 +122,7 @@ describe('the VM config file', () => {
     expect(w0.pinned).toBe(true);
     expect(w1.maxInstructions).toBe(1000);
     expect(r0.memBytes).toBeUndefined();
-    expect(r0.disk).toBeUndefined();
+    expect(r0.diskPath).toBeUndefined();
     // one image read once, shared by the VMs that name it
     expect(r0.image).toBe(b.image);
     // node affinity: the node's CPUs round-robin across VMs; explicit cpus as given
@@ -136,6 +143,7 @@ describe('the VM config file', () => {
     expect(error({ vms: [{ name: 'a' }] })).toBe('/cfg/vms.json: vms[0]: missing "image" (the ELF file the VM boots)');
     expect(error({ vms: [{ image: 'k.elf' }, { image: 'missing.elf' }] })).toBe('/cfg/vms.json: vms[1].image: missing.elf: no such file');
     expect(error({ vms: [{ image: 'k.elf', disk: 'missing.img' }] })).toBe('/cfg/vms.json: vms[0].disk: missing.img: no such file');
+    expect(error({ vms: [{ image: 'k.elf', disk: 'somedir' }] })).toBe('/cfg/vms.json: vms[0].disk: somedir: is a directory, not a disk image');
     expect(error({ vms: [{ image: 7 }] })).toBe('/cfg/vms.json: vms[0].image: must be a string, not number 7');
     expect(error({ vms: [{ image: 'k.elf', vcpus: '2' }] })).toBe('/cfg/vms.json: vms[0].vcpus: must be an integer, not "2"');
     expect(error({ vms: [{ image: 'k.elf', vcpus: 33 }] })).toBe('/cfg/vms.json: vms[0].vcpus: must be from 1 to 32, got 33');
