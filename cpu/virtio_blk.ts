@@ -13,6 +13,10 @@
 //              is otherwise unused, so Linux could reach the device as
 //              virtio_mmio.device=4K@0x1e400000:<MIPS_CPU_IRQ_BASE + 3>.
 //
+// The same device serves VMs under the monitor (vmm/devices.ts): its DMA goes through a
+// VirtioMemory (the bare machine's RAM here, a VM's guest physical memory there) and its disk
+// through a VirtioDisk (bytes in memory here, a VM's copy-on-write disk there).
+//
 // DMA is bounds-checked against RAM: a descriptor, ring or buffer outside RAM never throws. A
 // request whose buffers leave RAM or whose sectors leave the disk completes with
 // VIRTIO_BLK_S_IOERR; if even the rings or descriptors are unusable (so no status can be written),
@@ -106,18 +110,77 @@ export const QUEUE_NUM_MAX = 256;
 /** Bytes of one request's data segment that we advertise (size_max) and segments (seg_max). */
 const SIZE_MAX = 1 << 20;
 const SEG_MAX = 128;
-/** Device ID string returned by GET_ID (20 bytes, NUL padded). */
+/** Device ID string returned by GET_ID (20 bytes, NUL padded), unless the options name another. */
 const DEVICE_ID = 'disco-virtio-blk';
 
+/** The memory the device reaches by DMA; addresses are 32-bit physical addresses of it. */
+export interface VirtioMemory {
+  /** True if [addr, addr + len) is memory the device may read and write. */
+  inRam(addr: number, len: number): boolean;
+  u16(addr: number): number;
+  u32(addr: number): number;
+  set8(addr: number, v: number): void;
+  set16(addr: number, v: number): void;
+  set32(addr: number, v: number): void;
+  /** The bytes [addr, addr + len) (a copy or a view: the device only reads it). */
+  read(addr: number, len: number): Uint8Array;
+  write(addr: number, data: Uint8Array): void;
+  /**
+   * Optional: the disk's bytes [pos, pos + len) straight into memory at addr (the monitor maps
+   * whole blocks into whole pages from its buffer cache); the bytes it copied.
+   */
+  readDisk?(pos: number, len: number, addr: number): number;
+  /** Optional: told the bytes each request moved (the monitor charges its time for them). */
+  moved?(bytes: number): void;
+}
+
+/** The disk behind the device. */
+export interface VirtioDisk {
+  /** Bytes; a trailing partial sector is not addressable. */
+  readonly length: number;
+  /** [pos, pos + len) (a copy or a view), inside the disk. */
+  read(pos: number, len: number): Uint8Array;
+  write(pos: number, data: Uint8Array): void;
+  /** Make the writes so far durable (VIRTIO_BLK_T_FLUSH). */
+  flush(): void;
+}
+
+/** The bare machine's RAM as the device's memory. */
+export function ramMemory(bus: Bus): VirtioMemory {
+  const m = new DataView(bus.ram);
+  return {
+    inRam: (addr, len) => addr >= 0 && len >= 0 && addr + len <= bus.ramSize,
+    u16: (addr) => m.getUint16(addr, true),
+    u32: (addr) => m.getUint32(addr, true),
+    set8: (addr, v) => m.setUint8(addr, v),
+    set16: (addr, v) => m.setUint16(addr, v, true),
+    set32: (addr, v) => m.setUint32(addr, v, true),
+    read: (addr, len) => new Uint8Array(bus.ram, addr, len),
+    write: (addr, data) => new Uint8Array(bus.ram, addr, data.length).set(data),
+  };
+}
+
+/** A disk image held in memory, written in place (the bare machine's disk). */
+export function bytesDisk(bytes: Uint8Array): VirtioDisk {
+  return {
+    length: bytes.length,
+    read: (pos, len) => bytes.subarray(pos, pos + len),
+    write: (pos, data) => bytes.set(data, pos),
+    flush: () => {}, // the image is in host memory: nothing to flush
+  };
+}
+
 export interface VirtioBlkOptions {
-  /** Physical memory the device reaches by DMA (RAM only). */
-  bus: Bus;
-  /** The disk contents; written in place by OUT requests unless `readOnly`. */
-  disk: Uint8Array;
+  /** The memory the device reaches by DMA. */
+  memory: VirtioMemory;
+  /** The disk; OUT requests write it unless `readOnly`. */
+  disk: VirtioDisk;
   /** Drives the interrupt line (level: InterruptStatus != 0). */
   irq: (level: boolean) => void;
   /** Offer VIRTIO_BLK_F_RO and fail writes. */
   readOnly?: boolean;
+  /** GET_ID's string (at most 20 bytes; default "disco-virtio-blk"). */
+  id?: string;
 }
 
 /** What the device did, for statistics and tests. */
@@ -134,11 +197,11 @@ interface Segment { addr: number; len: number; write: boolean }
 export class VirtioBlk implements Device {
   readonly name = 'virtio-blk';
   readonly stats: VirtioBlkStats = { requests: 0, sectorsRead: 0, sectorsWritten: 0, errors: 0 };
-  private readonly bus: Bus;
-  private readonly disk: Uint8Array;
+  private readonly mem: VirtioMemory;
+  private readonly disk: VirtioDisk;
   private readonly irq: (level: boolean) => void;
   private readonly readOnly: boolean;
-  private readonly ram: DataView;
+  private readonly id: string;
   /** Offered features as two 32-bit halves. */
   private readonly offered: [number, number];
 
@@ -161,11 +224,11 @@ export class VirtioBlk implements Device {
   private usedIdx = 0;
 
   constructor(opts: VirtioBlkOptions) {
-    this.bus = opts.bus;
+    this.mem = opts.memory;
     this.disk = opts.disk;
     this.irq = opts.irq;
     this.readOnly = opts.readOnly ?? false;
-    this.ram = new DataView(this.bus.ram);
+    this.id = (opts.id ?? DEVICE_ID).slice(0, 20);
     let lo = (1 << VIRTIO_BLK_F_SIZE_MAX) | (1 << VIRTIO_BLK_F_SEG_MAX) | (1 << VIRTIO_BLK_F_BLK_SIZE) |
       (1 << VIRTIO_BLK_F_FLUSH) | (1 << VIRTIO_F_INDIRECT_DESC);
     if (this.readOnly) lo |= 1 << VIRTIO_BLK_F_RO;
@@ -302,7 +365,7 @@ export class VirtioBlk implements Device {
 
   /** True if physical [addr, addr+len) lies inside RAM. `hi` is the upper address word. */
   private inRam(addr: number, hi: number, len: number): boolean {
-    return hi === 0 && addr >= 0 && len >= 0 && addr + len <= this.bus.ramSize;
+    return hi === 0 && addr >= 0 && len >= 0 && this.mem.inRam(addr, len);
   }
 
   /** Process every request the driver has made available (QueueNotify). */
@@ -321,25 +384,25 @@ export class VirtioBlk implements Device {
       this.needsReset();
       return;
     }
-    const m = this.ram;
+    const m = this.mem;
     let any = false;
     // Bound the loop by the queue size: a driver cannot make more than n requests available.
     for (let k = 0; k < n; k++) {
-      const availIdx = m.getUint16(avail + 2, true);
+      const availIdx = m.u16(avail + 2);
       if (this.lastAvail === availIdx) break;
-      const head = m.getUint16(avail + 4 + 2 * (this.lastAvail % n), true);
+      const head = m.u16(avail + 4 + 2 * (this.lastAvail % n));
       this.lastAvail = (this.lastAvail + 1) & 0xffff;
       if (head >= n) { this.needsReset(); return; }
       const written = this.request(head, desc, n);
       if (written < 0) { this.needsReset(); return; }
       const slot = used + 4 + 8 * (this.usedIdx % n);
-      m.setUint32(slot, head, true);
-      m.setUint32(slot + 4, written, true);
+      m.set32(slot, head);
+      m.set32(slot + 4, written);
       this.usedIdx = (this.usedIdx + 1) & 0xffff;
-      m.setUint16(used + 2, this.usedIdx, true);
+      m.set16(used + 2, this.usedIdx);
       any = true;
     }
-    if (any && (m.getUint16(avail, true) & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0) {
+    if (any && (m.u16(avail) & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0) {
       this.intStatus |= VIRTIO_INT_USED_BUFFER;
       this.updateIrq();
     }
@@ -351,16 +414,16 @@ export class VirtioBlk implements Device {
    * Buffers outside RAM are kept, flagged by `len = -1`, so that the request fails with IOERR.
    */
   private chain(head: number, desc: number, n: number): Segment[] | null {
-    const m = this.ram;
+    const m = this.mem;
     const segs: Segment[] = [];
     let table = desc, size = n, i = head, indirect = false;
     for (let count = 0; ; count++) {
       if (count >= size || i >= size) return null; // a loop or an index past the table
       const d = table + 16 * i;
-      const addr = m.getUint32(d, true), addrHi = m.getUint32(d + 4, true);
-      const len = m.getUint32(d + 8, true);
-      const flags = m.getUint16(d + 12, true);
-      const next = m.getUint16(d + 14, true);
+      const addr = m.u32(d), addrHi = m.u32(d + 4);
+      const len = m.u32(d + 8);
+      const flags = m.u16(d + 12);
+      const next = m.u16(d + 14);
       if ((flags & VIRTQ_DESC_F_INDIRECT) !== 0) {
         // An indirect table replaces the rest of the chain (spec 2.7.5.3): only once, not
         // combined with NEXT, a whole number of descriptors.
@@ -387,14 +450,14 @@ export class VirtioBlk implements Device {
   private request(head: number, desc: number, n: number): number {
     const segs = this.chain(head, desc, n);
     if (segs === null || segs.length < 2) return -1;
-    const m = this.ram;
+    const m = this.mem;
     this.stats.requests++;
     // Layout (spec 5.2.6): a 16-byte readable header, data, one writable status byte at the end.
     const last = segs[segs.length - 1];
     if (!last.write || last.len < 1) return -1;
     const statusAddr = last.addr + last.len - 1;
     const fail = (s: number, written: number): number => {
-      m.setUint8(statusAddr, s);
+      m.set8(statusAddr, s);
       this.stats.errors++;
       return written + 1;
     };
@@ -412,13 +475,19 @@ export class VirtioBlk implements Device {
       case VIRTIO_BLK_T_IN: {
         if (data.some((s) => !s.write || s.len < 0)) return fail(VIRTIO_BLK_S_IOERR, 0);
         if (bytes % SECTOR_SIZE !== 0 || sector + bytes / SECTOR_SIZE > this.capacity) return fail(VIRTIO_BLK_S_IOERR, 0);
-        let pos = sector * SECTOR_SIZE;
+        let pos = sector * SECTOR_SIZE, moved = 0;
         for (const s of data) {
-          new Uint8Array(this.bus.ram, s.addr, s.len).set(this.disk.subarray(pos, pos + s.len));
+          if (m.readDisk !== undefined) {
+            moved += m.readDisk(pos, s.len, s.addr); // whole blocks may be mapped instead of copied
+          } else {
+            m.write(s.addr, this.disk.read(pos, s.len));
+            moved += s.len;
+          }
           pos += s.len;
         }
+        m.moved?.(moved);
         this.stats.sectorsRead += bytes / SECTOR_SIZE;
-        m.setUint8(statusAddr, VIRTIO_BLK_S_OK);
+        m.set8(statusAddr, VIRTIO_BLK_S_OK);
         return bytes + 1;
       }
       case VIRTIO_BLK_T_OUT: {
@@ -427,31 +496,33 @@ export class VirtioBlk implements Device {
         if (bytes % SECTOR_SIZE !== 0 || sector + bytes / SECTOR_SIZE > this.capacity) return fail(VIRTIO_BLK_S_IOERR, 0);
         let pos = sector * SECTOR_SIZE;
         for (const s of data) {
-          this.disk.set(new Uint8Array(this.bus.ram, s.addr, s.len), pos);
+          this.disk.write(pos, m.read(s.addr, s.len));
           pos += s.len;
         }
+        m.moved?.(bytes);
         this.stats.sectorsWritten += bytes / SECTOR_SIZE;
-        m.setUint8(statusAddr, VIRTIO_BLK_S_OK);
+        m.set8(statusAddr, VIRTIO_BLK_S_OK);
         return 1;
       }
       case VIRTIO_BLK_T_FLUSH:
-        m.setUint8(statusAddr, VIRTIO_BLK_S_OK); // the image is in host memory: nothing to flush
+        this.disk.flush(); // a persistent VM disk's writes become durable (vmm/disk.ts)
+        m.set8(statusAddr, VIRTIO_BLK_S_OK);
         return 1;
       case VIRTIO_BLK_T_GET_ID: {
         if (data.length === 0 || data.some((s) => !s.write || s.len < 0)) return fail(VIRTIO_BLK_S_IOERR, 0);
         const id = new Uint8Array(20);
-        for (let i = 0; i < DEVICE_ID.length; i++) id[i] = DEVICE_ID.charCodeAt(i);
+        for (let i = 0; i < this.id.length; i++) id[i] = this.id.charCodeAt(i);
         let off = 0;
         for (const s of data) {
           const k = Math.min(s.len, 20 - off);
-          new Uint8Array(this.bus.ram, s.addr, k).set(id.subarray(off, off + k));
+          m.write(s.addr, id.subarray(off, off + k));
           off += k;
         }
-        m.setUint8(statusAddr, VIRTIO_BLK_S_OK);
+        m.set8(statusAddr, VIRTIO_BLK_S_OK);
         return off + 1;
       }
       default:
-        m.setUint8(statusAddr, VIRTIO_BLK_S_UNSUPP);
+        m.set8(statusAddr, VIRTIO_BLK_S_UNSUPP);
         return 1;
     }
   }
@@ -464,7 +535,7 @@ export class VirtioBlk implements Device {
       if (got === len) break;
       if (s.write || s.len < 0) return null;
       const k = Math.min(s.len, len - got);
-      out.set(new Uint8Array(this.bus.ram, s.addr, k), got);
+      out.set(this.mem.read(s.addr, k), got);
       got += k;
     }
     return got === len ? new DataView(out.buffer) : null;
@@ -494,7 +565,7 @@ export class VirtioBlk implements Device {
 
 /** Map a virtio block device for `disk` at VIRTIO_BLK_BASE, interrupting on CPU line IP3. */
 export function attachVirtioBlk(bus: Bus, disk: Uint8Array, setIrq: (ip: number, level: boolean) => void): VirtioBlk {
-  const dev = new VirtioBlk({ bus, disk, irq: (level) => setIrq(VIRTIO_BLK_IRQ, level) });
+  const dev = new VirtioBlk({ memory: ramMemory(bus), disk: bytesDisk(disk), irq: (level) => setIrq(VIRTIO_BLK_IRQ, level) });
   bus.map(VIRTIO_BLK_BASE, VIRTIO_BLK_SIZE, dev);
   return dev;
 }

@@ -17,7 +17,7 @@ import {
   VIRTIO_MMIO_QUEUE_DESC_LOW, VIRTIO_MMIO_QUEUE_DEVICE_LOW, VIRTIO_MMIO_QUEUE_DRIVER_LOW, VIRTIO_MMIO_QUEUE_NOTIFY,
   VIRTIO_MMIO_QUEUE_NUM, VIRTIO_MMIO_QUEUE_NUM_MAX, VIRTIO_MMIO_QUEUE_READY, VIRTIO_MMIO_QUEUE_SEL, VIRTIO_MMIO_SHM_LEN_LOW,
   VIRTIO_MMIO_STATUS, VIRTIO_MMIO_VERSION, VIRTQ_AVAIL_F_NO_INTERRUPT, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT,
-  VIRTQ_DESC_F_WRITE, VirtioBlk,
+  VIRTQ_DESC_F_WRITE, VirtioBlk, bytesDisk, ramMemory,
 } from '../cpu/virtio_blk.ts';
 
 const RAM = 1 << 20;
@@ -37,7 +37,7 @@ class Rig {
   constructor(sectors = 64, opts: { readOnly?: boolean } = {}) {
     this.disk = new Uint8Array(sectors * 512);
     for (let i = 0; i < this.disk.length; i++) this.disk[i] = (i * 7 + (i >> 9)) & 0xff;
-    this.dev = new VirtioBlk({ bus: this.bus, disk: this.disk, irq: (l) => this.irqs.push(l), readOnly: opts.readOnly });
+    this.dev = new VirtioBlk({ memory: ramMemory(this.bus), disk: bytesDisk(this.disk), irq: (l) => this.irqs.push(l), readOnly: opts.readOnly });
   }
 
   rd(off: number): number { return this.dev.read(off, 4) >>> 0; }

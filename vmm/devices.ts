@@ -17,8 +17,8 @@
 import type { AccessSize, Device } from '../cpu/bus.ts';
 import { Uart16550 } from '../cpu/uart16550.ts';
 import { NodeController, NODECTL_BASE, NODECTL_SIZE, type NodeHost } from '../cpu/nodectl.ts';
-import { VIRTIO_BLK_BASE, VIRTIO_BLK_IRQ, VIRTIO_BLK_SIZE } from '../cpu/virtio_blk.ts';
-import { VmVirtioBlk, type GuestDma } from './virtio.ts';
+import { VIRTIO_BLK_BASE, VIRTIO_BLK_IRQ, VIRTIO_BLK_SIZE, type VirtioBlk } from '../cpu/virtio_blk.ts';
+import { vmVirtioBlk, type GuestDma } from './virtio.ts';
 import type { BlockStore } from './disk.ts';
 import { FPGA_CBUS_UART, FPGA_CBUS_UART_SIZE, FPGA_HALT, FPGA_SOFTRES, MALTA_COM1, MALTA_COM1_SIZE, MALTA_FPGA, MALTA_FPGA_SIZE, SOFTRES_MAGIC } from '../cpu/malta.ts';
 
@@ -62,7 +62,7 @@ export class VmDevices {
   readonly com1: Uart16550;
   readonly cbus: Uart16550;
   readonly nodeController: NodeController;
-  readonly virtio: VmVirtioBlk | null;
+  readonly virtio: VirtioBlk | null;
   private readonly regions: Region[];
 
   constructor(host: VmDeviceHost) {
@@ -75,7 +75,7 @@ export class VmDevices {
       { base: MALTA_FPGA, size: MALTA_FPGA_SIZE, dev: new VmFpga(host, this.cbus) },
       { base: NODECTL_BASE, size: NODECTL_SIZE, dev: this.nodeController },
     ];
-    this.virtio = host.disk === null ? null : new VmVirtioBlk(host.disk.data, host.disk.dma, (l) => host.setIrq(VIRTIO_BLK_IRQ, l));
+    this.virtio = host.disk === null ? null : vmVirtioBlk(host.disk.data, host.disk.dma, (l) => host.setIrq(VIRTIO_BLK_IRQ, l));
     if (this.virtio !== null) this.regions.push({ base: VIRTIO_BLK_BASE, size: VIRTIO_BLK_SIZE, dev: this.virtio });
   }
 
