@@ -3,10 +3,11 @@
 // V/M table (virtual footprint against machine memory used).
 //
 //   node bin/run-ts.js perf/memory.ts [--workload "pmake 12 8"] [--vms 1,2,4,8]
-//        [--scan INSNS] [--csv FILE] [--json FILE] [--svg FILE]
+//        [--scan INSNS] [--csv FILE] [--json FILE] [--svg FILE] [--series FILE]
 // The same as `disco memory` (vmm/cli.ts).
 
-import { memoryExperiment, rowsTable, writeRows } from '../vmm/memreport.ts';
+import { writeFileSync } from 'node:fs';
+import { memoryExperiment, rowsTable, seriesCsv, writeRows, type MemorySeries } from '../vmm/memreport.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -18,8 +19,10 @@ const counts = (opt('--vms') ?? '1,2,4,8').split(',').map(Number);
 const scans = opt('--scan') !== undefined ? [Number(opt('--scan'))] : [0, 1_000_000];
 for (const scanEvery of scans) {
   const t0 = Date.now();
+  const series: MemorySeries[] = [];
   const rows = memoryExperiment({
     kernel: 'guests/kernel/kernel.elf', disk: 'guests/user/fs.img', workload, counts, scanEvery,
+    onSeries: (config, vms, samples) => { series.push({ config, vms, samples }); },
     progress: (l) => process.stderr.write(`memory: ${l}${scanEvery > 0 ? `, content scan every ${scanEvery} instructions` : ''}\n`),
   });
   process.stdout.write(`\n${workload}, ${scanEvery > 0 ? `content scan every ${scanEvery} instructions` : 'no content scan'} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
@@ -27,4 +30,6 @@ for (const scanEvery of scans) {
   const tag = scanEvery > 0 ? '-scan' : '';
   const suffix = (f: string | undefined): string | undefined => (f === undefined ? undefined : f.replace(/(\.\w+)$/, `${tag}$1`));
   writeRows(rows, { csv: suffix(opt('--csv')), json: suffix(opt('--json')), svg: suffix(opt('--svg')) }, `V/M: ${workload}${scanEvery > 0 ? ', content scan' : ''}`);
+  const seriesFile = suffix(opt('--series'));
+  if (seriesFile !== undefined) writeFileSync(seriesFile, seriesCsv(series));
 }

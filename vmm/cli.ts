@@ -14,7 +14,7 @@ import type { NumaOptions } from './numa-policy.ts';
 import { ConsoleSink } from './console.ts';
 import { exitStatus, runVms, runVmSpecs, setupVms } from './run.ts';
 import { DiskError } from './disk.ts';
-import { memoryExperiment, rowsTable, writeRows } from './memreport.ts';
+import { memoryExperiment, rowsTable, seriesCsv, writeRows, type MemorySeries } from './memreport.ts';
 import { runNfsConfig } from './nfsconfig.ts';
 import { overheadCommand } from './overhead.ts';
 import { readVmsFile, VmConfigError } from './config-file.ts';
@@ -424,20 +424,24 @@ function memoryCommand(): Command {
     .option('--csv <file>', 'write the table as CSV')
     .option('--json <file>', 'write the table as JSON')
     .option('--svg <file>', 'draw the V/M bars as SVG')
+    .option('--series <file>', 'write every sample (V, M and cache-only pages over each run, every million instructions) as CSV, for plots')
     .option('--nfs [clients]', 'add the NFS configuration row: one server VM and CLIENTS (default 7) client VMs running the workload on its files (docs/network.md)', parseIntOpt('--nfs', 1, 63))
-    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string; nfs?: number | boolean }) => {
+    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string; series?: string; nfs?: number | boolean }) => {
       const counts = o.vms.split(',').map((t) => Number(t.trim()));
       if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new CliError(`--vms ${o.vms}: give counts from 1 to 64, e.g. 1,2,4,8`);
       const scanEvery = o.shareScan ? o.scanEvery ?? SHARE_SCAN_DEFAULT : 0;
       readImage(o.kernel);
+      const series: MemorySeries[] = [];
       const rows = memoryExperiment({
         kernel: o.kernel, disk: o.disk, workload: o.workload, counts, vmMem: o.vmMem, bufferCacheBytes: o.bufferCache, scanEvery,
         nfs: o.nfs === undefined ? undefined : runNfsConfig, nfsClients: typeof o.nfs === 'number' ? o.nfs : 7,
         progress: (l) => { if (process.stderr.isTTY) process.stderr.write(`\r${chalk.dim(`disco memory: ${l}`)}\x1b[K`); },
+        onSeries: o.series === undefined ? undefined : (config, vms, samples) => { series.push({ config, vms, samples }); },
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       process.stdout.write(`${o.workload}, ${scanEvery > 0 ? `content scan every ${scanEvery} instructions` : 'no content scan'}\n${rowsTable(rows)}`);
       writeRows(rows, o, `V/M: ${o.workload}${scanEvery > 0 ? ', content scan' : ''}`);
+      if (o.series !== undefined) writeFileSync(o.series, seriesCsv(series));
       process.exitCode = rows.every((r) => r.sameOutput) ? 0 : 1;
     });
 }

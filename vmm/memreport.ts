@@ -47,6 +47,8 @@ export class MemoryMeter {
   mAtPeakV = 0;
   peakC = 0;
   samples = 0;
+  /** Every sample, in order (for plots of V and M over the run). */
+  readonly series: MemorySample[] = [];
 
   constructor(private readonly mon: Monitor, private readonly sampleEvery = 1_000_000, private readonly scanEvery = 0) {
     this.nextScan = scanEvery;
@@ -69,6 +71,7 @@ export class MemoryMeter {
   take(): MemorySample {
     const s = sampleMemory(this.mon);
     this.samples++;
+    this.series.push(s);
     if (s.virtualPages > this.peakV) { this.peakV = s.virtualPages; this.mAtPeakV = s.machinePages; }
     if (s.machinePages > this.peakM) this.peakM = s.machinePages;
     if (s.cacheOnlyPages > this.peakC) this.peakC = s.cacheOnlyPages;
@@ -132,6 +135,8 @@ export interface MemoryExperimentOptions {
    */
   nfs?: NfsConfigRunner;
   nfsClients?: number;
+  /** Told every configuration's samples (V, M and cache-only pages over the run), in order. */
+  onSeries?: (config: string, vms: number, samples: readonly MemorySample[]) => void;
 }
 
 export interface MemoryRow {
@@ -163,6 +168,7 @@ export function memoryExperiment(o: MemoryExperimentOptions): MemoryRow[] {
   for (const n of counts) {
     o.progress?.(`${n} VM${n === 1 ? '' : 's'} of "${o.workload ?? 'pmake 12 8'}"`);
     const r = runConfig(kernel, base, n, o);
+    o.onSeries?.(`pmake x${n}`, n, r.series);
     if (reference === null) reference = r.outputs[0];
     const same = r.outputs.every((t) => t === reference) && r.exitOk;
     const rep = r.report;
@@ -192,7 +198,7 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function runConfig(kernel: Uint8Array, base: BaseImage, n: number, o: MemoryExperimentOptions): { report: MemoryReport; outputs: string[]; exitOk: boolean; instructions: number } {
+function runConfig(kernel: Uint8Array, base: BaseImage, n: number, o: MemoryExperimentOptions): { report: MemoryReport; series: readonly MemorySample[]; outputs: string[]; exitOk: boolean; instructions: number } {
   const cfg = o.machine ?? { ...DEFAULT_CONFIG, timing: { ...DEFAULT_CONFIG.timing } };
   const outs: string[] = Array.from({ length: n }, () => '');
   const mon = new Monitor({ ...cfg, console: (vm, b) => { outs[vm.id] += String.fromCharCode(b); }, bufferCacheBytes: o.bufferCacheBytes });
@@ -207,10 +213,25 @@ function runConfig(kernel: Uint8Array, base: BaseImage, n: number, o: MemoryExpe
   meter.take();
   return {
     report: meter.report(),
+    series: meter.series,
     outputs: outs.map((t) => t.replace(/\r/g, '')),
     exitOk: mon.vms.every((vm) => vm.stopKind === 'halt' && vm.exitCode === 0),
     instructions: res.instructions,
   };
+}
+
+/** One configuration's samples, for seriesCsv. */
+export interface MemorySeries { config: string; vms: number; samples: readonly MemorySample[] }
+
+/** The samples of every configuration as CSV: one line per sample, pages and MiB. */
+export function seriesCsv(list: readonly MemorySeries[]): string {
+  const lines = ['config,vms,instructions,virtualPages,machinePages,cacheOnlyPages,virtualMiB,machineMiB'];
+  for (const s of list) {
+    for (const x of s.samples) {
+      lines.push([s.config, s.vms, x.instructions, x.virtualPages, x.machinePages, x.cacheOnlyPages, mib(x.virtualPages), mib(x.machinePages)].join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
 }
 
 export function rowsCsv(rows: MemoryRow[]): string {

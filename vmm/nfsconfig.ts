@@ -43,6 +43,7 @@ export function runNfsConfig(o: MemoryExperimentOptions, clients: number): Memor
   const meter = new MemoryMeter(mon, 1_000_000, o.scanEvery ?? 0);
   const res = mon.run({ onRound: () => meter.onRound() });
   meter.take();
+  o.onSeries?.(`NFS 1+${clients}`, n, meter.series);
   const rep = meter.report();
   // The server's pmake checksum, and every client's nfsmake checksum, must agree.
   const sums = outs.map((t) => /(?:pmake|nfsmake): \d+ jobs, \d+ parallel, checksum ([0-9a-f]+)/.exec(t)?.[1] ?? null);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Monitor } from '../../vmm/monitor.ts';
 import { BaseImage, OverlayDisk } from '../../vmm/disk.ts';
 import { readDisk, scanAndMerge, shareIntoVm } from '../../vmm/share.ts';
-import { memoryExperiment, rowsCsv, rowsSvg } from '../../vmm/memreport.ts';
+import { memoryExperiment, rowsCsv, rowsSvg, seriesCsv, type MemorySeries } from '../../vmm/memreport.ts';
 import { PMAP_NONE, PMAP_READONLY } from '../../vmm/pmap.ts';
 import { DEFAULT_CONFIG } from '../../cpu/config.ts';
 import { parseElf } from '../../cpu/elf.ts';
@@ -217,8 +217,24 @@ describe('program text from the buffer cache', () => {
 
 describe('the V/M measurement', () => {
   it('two VMs of pmake with the content scan: same output as one, less than twice its machine memory, deterministic', () => {
-    const run = () => memoryExperiment({ kernel: 'guests/kernel/kernel.elf', disk: 'guests/user/fs.img', workload: 'pmake 4 4', counts: [1, 2], vmMem: 16 * MiB, scanEvery: 500_000 });
+    const series: MemorySeries[] = [];
+    const run = () => memoryExperiment({
+      kernel: 'guests/kernel/kernel.elf', disk: 'guests/user/fs.img', workload: 'pmake 4 4', counts: [1, 2], vmMem: 16 * MiB, scanEvery: 500_000,
+      onSeries: (config, vms, samples) => { series.push({ config, vms, samples }); },
+    });
     const rows = run();
+    // The samples behind the peaks: in order, and their largest V and M are the rows' figures.
+    expect(series.map((s) => s.config)).toEqual(['pmake x1', 'pmake x2']);
+    series.forEach((s, i) => {
+      expect(s.samples.length).toBeGreaterThan(5);
+      expect(s.samples.every((x, k) => k === 0 || x.instructions >= s.samples[k - 1].instructions)).toBe(true);
+      const mib = (p: number): number => Math.round((p * 4096 / MiB) * 100) / 100;
+      expect(mib(Math.max(...s.samples.map((x) => x.machinePages)))).toBe(rows[i].machineMiB);
+      expect(mib(Math.max(...s.samples.map((x) => x.virtualPages)))).toBe(rows[i].virtualMiB);
+    });
+    const csv = seriesCsv(series).split('\n');
+    expect(csv[0]).toBe('config,vms,instructions,virtualPages,machinePages,cacheOnlyPages,virtualMiB,machineMiB');
+    expect(csv.length - 2).toBe(series[0].samples.length + series[1].samples.length);
     expect(rows.map((r) => r.sameOutput)).toEqual([true, true]);
     const [one, two] = rows;
     expect(two.virtualMiB).toBeGreaterThanOrEqual(2 * one.virtualMiB - 0.01);
