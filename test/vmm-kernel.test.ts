@@ -4,6 +4,7 @@
 // comparison.
 
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Machine } from '../cpu/machine.ts';
@@ -77,4 +78,18 @@ describe.skipIf(!have)('the guest kernel under the monitor', () => {
     const nopid = (t: string): string => comparable(t).replace(/pid \d+/g, 'pid N').replace(/\d+ parallel/g, 'N parallel');
     expect(nopid(out[0])).toBe(nopid(ref));
   }, 180_000);
+
+  it('console input reaches a user program: wc reads its stdin through the kernel to the end of input', () => {
+    // more than one kernel read (64-byte chunks, lines), a line without its newline at the end
+    const text = Array.from({ length: 12 }, (_, i) => `line ${i}: the quick brown fox ${'x'.repeat(i * 7)}`).join('\n') + '\nno newline at the end';
+    const p = spawnSync(process.execPath, [join(root, 'bin/disco.js'), 'run', '--vms', '2', '--vm-mem', '32M', '--console-input', 'vm1',
+      '--disk', fsPath, kernelPath, '--', 'wc'], { encoding: 'utf8', input: text, timeout: 120_000 });
+    expect(p.status, p.stderr).toBe(0);
+    const bytes = Buffer.from(text);
+    let h = 2166136261;
+    for (const b of bytes) h = Math.imul(h ^ b, 16777619) >>> 0;
+    const words = text.split(/\s+/).filter((w) => w !== '').length;
+    expect(p.stdout).toContain(`[vm1] wc: 12 lines, ${words} words, ${bytes.length} bytes, fnv ${h.toString(16)}\n`);
+    expect(p.stdout).toContain('[vm0] wc: 0 lines, 0 words, 0 bytes, fnv 811c9dc5\n'); // the other VM sees the end at once
+  }, 120_000);
 });
