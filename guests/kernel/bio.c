@@ -80,6 +80,23 @@ struct buf *bread(u32 dev, u32 blockno)
 }
 
 /*
+ * The buffer for (dev, blockno), locked, holding zeros, without reading the block (balloc's
+ * new blocks: their old contents do not matter). Under the monitor the buffer's page is given
+ * back, which makes it read as zeros and costs no machine page until it is written; reading
+ * the block first would have mapped a cached disk block only to copy it on the first store.
+ */
+struct buf *bzeroed(u32 dev, u32 blockno)
+{
+	struct buf *b = bget(dev, blockno);
+	if (machine_monitor)
+		machine_give_back(V2P(b->data));
+	else
+		memset(b->data, 0, BSIZE);
+	b->valid = 1;
+	return b;
+}
+
+/*
  * Block blockno into a whole page of its own (exec's program pages). Under the monitor the
  * block is read from the disk straight into the page, so the monitor maps its buffer-cache
  * page there (shared with every VM that reads the same block, Disco section 4.2.5: program

@@ -18,6 +18,7 @@ struct trapframe;
 void binit(void);
 struct buf *bread(u32 dev, u32 blockno);
 void bread_page(u32 dev, u32 blockno, void *page);
+struct buf *bzeroed(u32 dev, u32 blockno);
 void bwrite(struct buf *b);
 void brelse(struct buf *b);
 

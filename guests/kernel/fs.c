@@ -73,9 +73,8 @@ static u32 balloc(u32 dev)
 				continue;
 			u32 blockno = b - first + bi;
 			rotor = blockno;
-			/* zero the block before it becomes reachable */
-			struct buf *zb = bread(dev, blockno);
-			memset(zb->data, 0, BSIZE);
+			/* zero the block before it becomes reachable (its old contents are not read) */
+			struct buf *zb = bzeroed(dev, blockno);
 			bwrite(zb);
 			brelse(zb);
 			bp->data[bi / 8] |= m;
