@@ -2,21 +2,13 @@
 // emulation, the window, device emulation, exception reflection, containment.
 
 import { describe, expect, it } from 'vitest';
-import { buildElf } from '../cpu/elf.ts';
 import { assemble } from './cpu/helpers.ts';
+import { HC, windowImage } from './vmm/helpers.ts';
 import { Monitor } from '../vmm/monitor.ts';
 import type { Vm } from '../vmm/vm.ts';
 
-const ORG = 0xc0100000 | 0;
-
 /** An image whose code runs in the window at 0xC0100000 (physical 0x100000). */
-function image(src: string): Uint8Array {
-  const prog = assemble(src, ORG);
-  const data = new Uint8Array(prog.words.length * 4);
-  const dv = new DataView(data.buffer);
-  prog.words.forEach((w, i) => dv.setUint32(i * 4, w >>> 0, true));
-  return buildElf([{ vaddr: ORG, paddr: 0x100000, data, memsz: data.length + 0x1000, flags: 7 }], ORG);
-}
+const image = windowImage;
 
 interface Run { mon: Monitor; vms: Vm[]; out: string[] }
 
@@ -29,7 +21,6 @@ function runVms(srcs: string[], opts: { cpus?: number; mem?: number; max?: numbe
   return { mon, vms, out };
 }
 
-const HC = (fn: number): string => `lui v0, 0x4d43\nori v0, v0, ${fn}\nsyscall\n`;
 const PUTC = (ch: string): string => `li a0, ${ch.charCodeAt(0)}\n${HC(2)}`;
 let lab = 0;
 const EXIT = (code: number): string => { lab++; return `li a0, ${code}\n${HC(4)}\nend${lab}: b end${lab}\nnop\n`; };

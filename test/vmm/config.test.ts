@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildElf } from '../../cpu/elf.ts';
-import { assemble } from '../cpu/helpers.ts';
+import { HC, windowImage } from './helpers.ts';
 import { homesFor, parseVmsFile, VmConfigError } from '../../vmm/config-file.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -26,8 +25,7 @@ function disco(args: string[], input?: string): { code: number; out: string; err
  * byte count mod 10, and exit 0.
  */
 function echoGuest(): Uint8Array {
-  const ORG = 0xc0100000 | 0;
-  const hc = (fn: number): string => `lui v0, 0x4d43\nori v0, v0, ${fn}\nsyscall\n`;
+  const hc = HC;
   const src = `
     move s0, zero
   loop:
@@ -55,11 +53,7 @@ function echoGuest(): Uint8Array {
     li a0, 3
     ${hc(4)}
   `;
-  const prog = assemble(src, ORG);
-  const data = new Uint8Array(prog.words.length * 4);
-  const dv = new DataView(data.buffer);
-  prog.words.forEach((w, i) => dv.setUint32(i * 4, w >>> 0, true));
-  return buildElf([{ vaddr: ORG, paddr: 0x100000, data, memsz: data.length + 0x1000, flags: 7 }], ORG);
+  return windowImage(src);
 }
 
 beforeAll(() => {

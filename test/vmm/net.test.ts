@@ -3,30 +3,35 @@
 // a flood, bad buffers.
 
 import { describe, expect, it } from 'vitest';
-import { buildElf } from '../../cpu/elf.ts';
-import { assemble } from '../cpu/helpers.ts';
+import { HC, windowImage } from './helpers.ts';
 import { Monitor } from '../../vmm/monitor.ts';
 import { PMAP_READONLY } from '../../vmm/pmap.ts';
 import { NET_EAGAIN, NET_EFAULT, NET_EHOSTUNREACH, NET_EMSGSIZE, NET_OWNER, NET_RX_REMAPPED, NET_PAIR_QUEUE } from '../../vmm/net.ts';
 import type { Vm } from '../../vmm/vm.ts';
 
-const ORG = 0xc0100000 | 0;
-
-function image(src: string): Uint8Array {
-  const prog = assemble(src, ORG);
-  const data = new Uint8Array(prog.words.length * 4);
-  const dv = new DataView(data.buffer);
-  prog.words.forEach((w, i) => dv.setUint32(i * 4, w >>> 0, true));
-  return buildElf([{ vaddr: ORG, paddr: 0x100000, data, memsz: data.length + 0x1000, flags: 7 }], ORG);
-}
-
-const HC = (fn: number): string => `lui v0, 0x4d43\nori v0, v0, ${fn}\nsyscall\n`;
+const image = windowImage;
 
 /** VMs that are created but not run: the test drives the subnet as the hypercall layer does. */
 function machine(n: number): { mon: Monitor; vms: Vm[] } {
   const mon = new Monitor({ cpusPerNode: 2, memBytes: 64 << 20, console: () => {} });
   const vms = Array.from({ length: n }, (_, i) => mon.createVm({ memBytes: 4 << 20, image: image(HC(4)), imageName: `t${i}` }));
   return { mon, vms };
+}
+
+/**
+ * Assembly: the receive descriptor at guest physical 0x1100 (net_recv's a0): a 64-byte header
+ * buffer at 0x1400, and `len` bytes of data buffer at `data` (0, 0: none).
+ */
+function rxDesc(data: number, len: number): string {
+  return `li t0, 0xc0001100
+      li t1, 0x1400
+      sw t1, 0(t0)
+      li t1, 64
+      sw t1, 4(t0)
+      li t1, ${data}
+      sw t1, 8(t0)
+      li t1, ${len}
+      sw t1, 12(t0)`;
 }
 
 function words(vm: Vm, gpa: number, ws: number[]): void {
@@ -75,13 +80,7 @@ describe('virtual subnet', () => {
       ${HC(4)}
     `;
     const receiver = `
-      li t0, 0xc0001100
-      li t1, 0x1400
-      sw t1, 0(t0)
-      li t1, 64
-      sw t1, 4(t0)
-      sw zero, 8(t0)
-      sw zero, 12(t0)
+      ${rxDesc(0, 0)}
     again:
       li a0, 0x1100
       ${HC(18)}
@@ -296,15 +295,7 @@ describe('virtual subnet', () => {
       ${HC(4)}
     `;
     const receiver = `
-      li t0, 0xc0001100
-      li t1, 0x1400
-      sw t1, 0(t0)
-      li t1, 64
-      sw t1, 4(t0)
-      li t1, 0x30000
-      sw t1, 8(t0)
-      li t1, 4096
-      sw t1, 12(t0)
+      ${rxDesc(0x30000, 4096)}
     again:
       li a0, 0x1100
       ${HC(18)}
@@ -373,15 +364,7 @@ describe('virtual subnet', () => {
       ${HC(4)}
     `;
     const victim = `
-      li t0, 0xc0001100
-      li t1, 0x1400
-      sw t1, 0(t0)
-      li t1, 64
-      sw t1, 4(t0)
-      li t1, 0x30000
-      sw t1, 8(t0)
-      li t1, 4096
-      sw t1, 12(t0)
+      ${rxDesc(0x30000, 4096)}
       li s0, 0
     again:
       li a0, 0x1100
