@@ -324,16 +324,21 @@ export function traceTlb(kit: CliKit, imageArg: string | undefined, opts: TraceT
   return status;
 }
 
-export function traceCommand(kit: CliKit): Command {
-  const trace = new Command('trace').description('record events of a run as text, CSV, JSON lines or Perfetto JSON: TLB misses (trace tlb), the monitor\'s traps and page moves (trace monitor, the default)');
-  kit.addVmOptions(kit.addMachineOptions(trace
-    .command('tlb')
-    .description('run an image on the bare machine (or --vms N under the monitor, or --linux) and record one event per TLB miss (refill, invalid, modified)')
-    .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)')))
+/** The options every trace command has: the format, the output file and the summaries. */
+export function addOutputOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('-o, --output <file>', 'write the events to file (streamed) instead of stdout')
     .option('--summary', 'print a summary on stdout (instead of the events, unless -o)')
-    .option('--summary-json', 'the summary as JSON (docs/trace.md)')
+    .option('--summary-json', 'the summary as JSON (docs/trace.md)');
+}
+
+export function traceCommand(kit: CliKit): Command {
+  const trace = new Command('trace').description('record events of a run as text, CSV, JSON lines or Perfetto JSON: TLB misses (trace tlb), the monitor\'s traps and page moves (trace monitor, the default)');
+  addOutputOptions(kit.addVmOptions(kit.addMachineOptions(trace
+    .command('tlb')
+    .description('run an image on the bare machine (or --vms N under the monitor, or --linux) and record one event per TLB miss (refill, invalid, modified)')
+    .argument('[image]', 'ELF32 little-endian MIPS image (with --linux: default .cache/linux/vmlinuz)'))))
     .option('--cpu <list>', 'only these CPUs (0,1,...)', wrap(parseCpus))
     .option('--vm <list>', 'with --vms: only these VMs (0,1,...)', wrap(parseVms))
     .option('--linux', 'boot a Linux kernel on the full Malta board as `run --linux` does (same defaults)')

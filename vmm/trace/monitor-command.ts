@@ -1,12 +1,12 @@
 // `disco trace monitor` (also plain `disco trace`): run VMs under the monitor and record its own
 // events, traps and page moves (mevent.ts), in the formats of `disco trace tlb` (docs/trace.md).
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { EXC_NAMES } from '../../cpu/cp0.ts';
 import type { MachineCliOptions, VmCliOptions } from '../cli.ts';
-import { checkVmOptions, driveMonitor, imageSymbols, type CliKit } from './command.ts';
+import { addOutputOptions, checkVmOptions, driveMonitor, imageSymbols, type CliKit } from './command.ts';
 import { FilterError, parseCpus, parseVms } from './filter.ts';
-import { FORMAT_NAMES, Symbolizer, type FormatName } from './formats.ts';
+import { Symbolizer, type FormatName } from './formats.ts';
 import { MEVENT_NAMES, MONITOR_ALL, MonitorTracer, type MonitorFilter } from './mevent.ts';
 import { MonitorSummary, makeMonitorFormat } from './mformats.ts';
 import { TraceOutput } from './output.ts';
@@ -128,13 +128,9 @@ export function traceMonitor(kit: CliKit, image: string, opts: TraceMonitorOptio
 
 export function traceMonitorCommand(kit: CliKit): Command {
   const cmd = new Command('monitor');
-  return kit.addVmOptions(kit.addMachineOptions(cmd
+  return addOutputOptions(kit.addVmOptions(kit.addMachineOptions(cmd
     .description('run VMs under the monitor (default --vms 1) and record its events: traps (with TLB miss outcomes) and page moves (migrate, replicate, collapse, cow-break, share, zero)')
-    .argument('<image>', 'ELF32 little-endian MIPS image')))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES).default('text'))
-    .option('-o, --output <file>', 'write the events to file (streamed) instead of stdout')
-    .option('--summary', 'print a summary on stdout (instead of the events, unless -o)')
-    .option('--summary-json', 'the summary as JSON (docs/trace.md)')
+    .argument('<image>', 'ELF32 little-endian MIPS image'))))
     .option('--vm <list>', 'only these VMs (0,1,...)', wrap(parseVms))
     .option('--cpu <list>', 'only these physical CPUs (0,1,...)', wrap(parseCpus))
     .option('--event <list>', `only these events: ${MEVENT_NAMES.join(', ')}, or page (every page event)`, wrap(parseEvents))
