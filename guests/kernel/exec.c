@@ -43,11 +43,11 @@ static int load_segment(struct vmspace *vm, struct inode *ip, struct proghdr *ph
 		u32 lo = va > ph->vaddr ? va : ph->vaddr;
 		u32 hi = va + PGSIZE < ph->vaddr + ph->filesz ? va + PGSIZE : ph->vaddr + ph->filesz;
 		/*
-		 * Under the monitor a page that is one whole block of the file is read straight
-		 * into the page, so the monitor maps its buffer-cache page (bio.c bread_page): VMs
-		 * running the same program share its text and unwritten data.
+		 * A page that is one whole block of the file is read straight into the page (bio.c
+		 * bread_page): under the monitor the monitor maps its buffer-cache page there, so
+		 * VMs running the same program share its text and unwritten data.
 		 */
-		int whole = machine_monitor && lo == va && hi == va + PGSIZE;
+		int whole = lo == va && hi == va + PGSIZE;
 		u8 *page = map_page(vm, va, w, npages, !whole);
 		if (!page)
 			return -1;

@@ -46,26 +46,27 @@ void hcdisk_init(void)
 	printf("monitor disk: %u KiB\n", hcdisk_sectors / 2);
 }
 
-/* Read (write = 0) or write block b->blockno through b->data; returns when done. */
-void hcdisk_rw(struct buf *b, int write)
-{
-	u32 spb = BSIZE / 512;
-	if ((V2P(b->data) & (PGSIZE - 1)) != 0)
-		panic("hcdisk: buffer %p not page aligned", b->data);
-	int r = hcall3(write ? HC_DISK_WRITE : HC_DISK_READ, b->blockno * spb, spb, V2P(b->data), 0);
-	if (r < 0)
-		panic("hcdisk: %s of block %u failed (%d)", write ? "write" : "read", b->blockno, r);
-}
-
-/* Read block blockno into page (page aligned; bio.c bread_page). */
-void hcdisk_read_page(u32 blockno, void *page)
+/* Read (write = 0) or write block blockno through page (page aligned); returns when done. */
+static void hcdisk_block(u32 blockno, void *page, int write)
 {
 	u32 spb = BSIZE / 512;
 	if ((V2P(page) & (PGSIZE - 1)) != 0)
-		panic("hcdisk: page %p not page aligned", page);
-	int r = hcall3(HC_DISK_READ, blockno * spb, spb, V2P(page), 0);
+		panic("hcdisk: buffer %p not page aligned", page);
+	int r = hcall3(write ? HC_DISK_WRITE : HC_DISK_READ, blockno * spb, spb, V2P(page), 0);
 	if (r < 0)
-		panic("hcdisk: read of block %u failed (%d)", blockno, r);
+		panic("hcdisk: %s of block %u failed (%d)", write ? "write" : "read", blockno, r);
+}
+
+/* Read (write = 0) or write block b->blockno through b->data. */
+void hcdisk_rw(struct buf *b, int write)
+{
+	hcdisk_block(b->blockno, b->data, write);
+}
+
+/* Read block blockno into page (bio.c bread_page). */
+void hcdisk_read_page(u32 blockno, void *page)
+{
+	hcdisk_block(blockno, page, 0);
 }
 
 /*
