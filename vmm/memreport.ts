@@ -46,7 +46,6 @@ export class MemoryMeter {
   peakM = 0;
   mAtPeakV = 0;
   peakC = 0;
-  samples = 0;
   /** Every sample, in order (for plots of V and M over the run). */
   readonly series: MemorySample[] = [];
 
@@ -70,7 +69,6 @@ export class MemoryMeter {
   /** One sample now. */
   take(): MemorySample {
     const s = sampleMemory(this.mon);
-    this.samples++;
     this.series.push(s);
     if (s.virtualPages > this.peakV) { this.peakV = s.virtualPages; this.mAtPeakV = s.machinePages; }
     if (s.machinePages > this.peakM) this.peakM = s.machinePages;
@@ -81,7 +79,7 @@ export class MemoryMeter {
   report(): MemoryReport {
     return {
       vms: this.mon.vms.length, peakVirtualPages: this.peakV, peakMachinePages: this.peakM, machineAtPeakVirtual: this.mAtPeakV,
-      peakCacheOnlyPages: this.peakC, samples: this.samples, sharing: { ...this.mon.share.stats }, cache: this.mon.share.cache?.stats() ?? null,
+      peakCacheOnlyPages: this.peakC, samples: this.series.length, sharing: { ...this.mon.share.stats }, cache: this.mon.share.cache?.stats() ?? null,
     };
   }
 }
