@@ -19,6 +19,9 @@ export const TC_MASK = TC_SIZE - 1;
 export const TC_INVALID = 0xfff;
 /** Kernel-address fills remembered between privilege drops (beyond this: a whole flush). */
 const KLIST_MAX = 1024;
+/** Buckets of RAM pages (page number mod WMARK_SIZE) for the store-entry marks. */
+const WMARK_SIZE = 4096;
+const WMARK_MASK = WMARK_SIZE - 1;
 
 export class TranslationCache {
   readonly rtag = new Int32Array(TC_SIZE);
@@ -44,6 +47,13 @@ export class TranslationCache {
   private readonly klist = new Int32Array(KLIST_MAX);
   private kcount = 0;
   private kover = false;
+  /**
+   * Per bucket of RAM pages: 0 when no store entry can point into a page of the bucket. On a
+   * multiprocessor every ll drops the other CPUs' store entries to its page; the kernel's
+   * spinlocks run ll in a loop, and scanning the whole table for each one made an 8-CPU guest
+   * spend two thirds of its host time here. A fill sets the mark, a scan recomputes it.
+   */
+  private readonly wmark = new Uint8Array(WMARK_SIZE);
 
   constructor() {
     this.flush();
@@ -52,6 +62,7 @@ export class TranslationCache {
   flush(): void {
     this.rtag.fill(TC_INVALID);
     this.wtag.fill(TC_INVALID);
+    this.wmark.fill(0);
     this.xtag.fill(TC_INVALID);
     this.kcount = 0;
     this.kover = false;
@@ -100,10 +111,17 @@ export class TranslationCache {
   /** Drop every store translation that points into the RAM page containing offset `off`. */
   dropWritesToRamPage(off: number): void {
     const page = off - (off % 4096);
+    const b = (page >>> 12) & WMARK_MASK;
+    if (this.wmark[b] === 0) return;
+    let other = 0; // another page of the bucket still has a store entry
     for (let i = 0; i < TC_SIZE; i++) {
       const t = this.wtag[i];
-      if (t !== TC_INVALID && (((t + this.wadd[i]) | 0) & ~0xfff) === page) this.wtag[i] = TC_INVALID;
+      if (t === TC_INVALID) continue;
+      const p = ((t + this.wadd[i]) | 0) & ~0xfff;
+      if (p === page) this.wtag[i] = TC_INVALID;
+      else if (((p >>> 12) & WMARK_MASK) === b) other = 1;
     }
+    this.wmark[b] = other;
   }
 
   /**
@@ -123,6 +141,7 @@ export class TranslationCache {
     const i = (va >>> sh) & TC_MASK;
     this.wtag[i] = va & g;
     this.wadd[i] = ((off & g) - (va & g)) | 0;
+    this.wmark[(off >>> 12) & WMARK_MASK] = 1;
     if (va < 0) this.noteKernel(1, i);
     return i;
   }
