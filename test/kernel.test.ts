@@ -99,6 +99,15 @@ describe('guest kernel on the bare machine', () => {
     expect(rt).toEqual([EXPECTED.rt, EXPECTED.rt]); // 1 and 3 workers
   }, 300_000);
 
+  it('pmake -n runs independent instances at once, each in its own tree, with the same checksum', () => {
+    const r = boot('pmake -n 3 -j 2 12 8', '--cpus-per-node', '4', '--mem', '128M');
+    expect(r.out.match(/^pmake: .*$/gm)).toEqual(Array(3).fill(`pmake: 12 jobs, 2 parallel, checksum ${EXPECTED.pmake}`));
+    expect(r.code).toBe(0);
+    const bad = boot('pmake -n 17 4 4');
+    expect(bad.out).toMatch(/^usage: pmake \[-n K\] \[-j J\] \[NFILES\] \[KIB\]$/m);
+    expect(bad.code).toBe(2);
+  }, 120_000);
+
   it('works with a small TLB (8 entries, 3 of them wired) and with more or less memory', () => {
     const small = boot('usertests fork cow tlbstress asidwrap sbrk stack', '--tlb-entries', '8');
     expect(small.out).toMatch(/^usertests: ALL 6 TESTS PASSED$/m);

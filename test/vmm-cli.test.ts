@@ -1,5 +1,6 @@
 // `disco run --vms N` as users see it: prefixed consoles (plain when piped), exit statuses of
-// stopped VMs, one line per stopped VM, --stats per-VM figures, --console-dir, option errors.
+// stopped VMs, one line per stopped VM, --stats per-VM figures, --console-dir, option errors;
+// and `disco memory`'s table, CSV and option errors.
 
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,11 @@ const vt = (name: string): string => join(root, 'guests/vmtests', `${name}.elf`)
 let dir = '';
 
 function disco(...args: string[]): { code: number; out: string; err: string } {
-  const p = spawnSync(process.execPath, [join(root, 'bin/disco.js'), 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return command('run', ...args);
+}
+
+function command(...args: string[]): { code: number; out: string; err: string } {
+  const p = spawnSync(process.execPath, [join(root, 'bin/disco.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: p.status ?? -1, out: p.stdout, err: p.stderr };
 }
 
@@ -80,6 +85,40 @@ describe('disco run --vms', () => {
       const r = disco(...args);
       expect(r.code).toBe(1);
       expect(r.err.trimEnd().split('\n').filter((l) => !l.startsWith('(run with --help')).length, r.err).toBe(1);
+    }
+  });
+});
+
+describe('disco memory', () => {
+  it('split: the table and the CSV for 1 and 2 VMs sharing 2 instances; replicate with --vm-mem', () => {
+    const csv = join(dir, 'm.csv');
+    const r = command('memory', '--instances', '2', '--vms', '1,2', '--workload', 'pmake -j 1 2 2', '--total-mem', '32M', '--csv', csv);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^2 x "pmake -j 1 2 2" split among the VMs, no content scan$/m);
+    expect(r.out).toMatch(/^pmake x1 .* yes$/m);
+    expect(r.out).toMatch(/^pmake x2 .* yes$/m);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toMatch(/^pmake x1,1,[\d.]+,[\d.]+,1,/);
+    const rep = command('memory', '--layout', 'replicate', '--vms', '1,2', '--workload', 'pmake 2 2', '--vm-mem', '16M');
+    expect(rep.code, rep.err).toBe(0);
+    expect(rep.out).toMatch(/^"pmake 2 2" in every VM, no content scan$/m);
+  }, 120_000);
+
+  it('option errors are one line, exit 1', () => {
+    for (const [args, text] of [
+      [['--vms', '1,3'], /the split layout divides the 8 instances evenly, 3 VMs cannot/],
+      [['--vm-mem', '16M'], /--vm-mem is for --layout replicate/],
+      [['--layout', 'replicate', '--total-mem', '64M'], /--total-mem is for the split layout/],
+      [['--layout', 'spread'], /give "split" or "replicate"/],
+      [['--workload', 'eng 4 8192 8'], /--workload: the split layout runs instances of pmake/],
+      [['--total-mem', '16M'], /--total-mem: 8 VMs would get 2 MiB each; a VM has 4 to 256 MiB/],
+    ] as const) {
+      const r = command('memory', ...args);
+      expect(r.code, r.err).toBe(1);
+      const lines = r.err.trimEnd().split('\n').filter((l) => !l.startsWith('(run with --help'));
+      expect(lines, r.err).toHaveLength(1);
+      expect(lines[0]).toMatch(text);
     }
   });
 });

@@ -14,7 +14,7 @@ import type { NumaOptions } from './numa-policy.ts';
 import { ConsoleSink } from './console.ts';
 import { exitStatus, runVms, runVmSpecs, setupVms } from './run.ts';
 import { DiskError } from './disk.ts';
-import { memoryExperiment, rowsTable, seriesCsv, writeRows, type MemorySeries } from './memreport.ts';
+import { REPLICATE_WORKLOAD, SPLIT_WORKLOAD, memoryExperiment, memoryWorkload, rowsTable, seriesCsv, splitCommand, writeRows, type MemoryLayout, type MemorySeries } from './memreport.ts';
 import { runNfsConfig } from './nfsconfig.ts';
 import { overheadCommand } from './overhead.ts';
 import { readVmsFile, VmConfigError } from './config-file.ts';
@@ -404,6 +404,12 @@ function parseScanEvery(text: string): number {
   return n;
 }
 
+/** --layout: split or replicate. */
+function parseLayout(text: string): MemoryLayout {
+  if (text !== 'split' && text !== 'replicate') throw new InvalidArgumentError('give "split" or "replicate"');
+  return text;
+}
+
 /** A size, or 0. */
 function parseSizeOrZero(text: string): number {
   return text.trim() === '0' ? 0 : parseSize(text);
@@ -412,12 +418,15 @@ function parseSizeOrZero(text: string): number {
 /** `disco memory`: the V/M table of N VMs of pmake from one copy-on-write disk (memreport.ts). */
 function memoryCommand(): Command {
   return new Command('memory')
-    .description('the memory-sharing experiment (Disco Figure 6): virtual footprint against machine memory for 1, 2, 4, 8 VMs of pmake')
+    .description('the memory-sharing experiment (Disco section 7.4, Figure 6): virtual footprint against machine memory when 1, 2, 4, 8 VMs run eight instances of pmake')
     .option('--kernel <file>', 'guest kernel', 'guests/kernel/kernel.elf')
     .option('--disk <file>', 'base disk image', 'guests/user/fs.img')
-    .option('--workload <cmdline>', 'guest command line of every VM', 'pmake 12 8')
+    .option('--layout <how>', '"split": the instances divided among the VMs, each VM with its share of the CPUs and memory (the paper\'s); "replicate": every VM runs the workload once', parseLayout, 'split')
+    .option('--instances <n>', 'split: instances of the workload in all (one CPU each); every VM count must divide it', parseIntOpt('--instances', 1, 32), 8)
+    .option('--workload <cmdline>', `one instance's command line (default: split "${SPLIT_WORKLOAD}", each VM running "pmake -n K ..." for its K instances; replicate "${REPLICATE_WORKLOAD}")`)
     .option('--vms <list>', 'VM counts, comma separated', '1,2,4,8')
-    .option('--vm-mem <size>', 'guest memory per VM', parseVmMem)
+    .option('--total-mem <size>', 'split: guest memory of all VMs together, divided among them (default 32M per instance)', parseSize)
+    .option('--vm-mem <size>', 'replicate: guest memory per VM (default 32M)', parseVmMem)
     .option('--buffer-cache <size>', 'global buffer cache size (default 64M)', parseSizeOrZero)
     .option('--share-scan', 'content-based page sharing (a scan that merges identical pages)')
     .option('--scan-every <instructions>', `with --share-scan: instructions of all VMs between scans (default ${SHARE_SCAN_DEFAULT})`, parseScanEvery)
@@ -426,21 +435,38 @@ function memoryCommand(): Command {
     .option('--svg <file>', 'draw the V/M bars as SVG')
     .option('--series <file>', 'write every sample (V, M and cache-only pages over each run, every million instructions) as CSV, for plots')
     .option('--nfs [clients]', 'add the NFS configuration row: one server VM and CLIENTS (default 7) client VMs running the workload on its files (docs/network.md)', parseIntOpt('--nfs', 1, 63))
-    .action((o: { kernel: string; disk: string; workload: string; vms: string; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string; series?: string; nfs?: number | boolean }) => {
+    .action((o: { kernel: string; disk: string; layout: MemoryLayout; instances: number; workload?: string; vms: string; totalMem?: number; vmMem?: number; bufferCache?: number; shareScan?: boolean; scanEvery?: number; csv?: string; json?: string; svg?: string; series?: string; nfs?: number | boolean }) => {
       const counts = o.vms.split(',').map((t) => Number(t.trim()));
       if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new CliError(`--vms ${o.vms}: give counts from 1 to 64, e.g. 1,2,4,8`);
+      const split = o.layout === 'split';
+      if (split && o.vmMem !== undefined) throw new CliError('--vm-mem is for --layout replicate; the split layout divides --total-mem among the VMs');
+      if (!split && o.totalMem !== undefined) throw new CliError('--total-mem is for the split layout; give --vm-mem with --layout replicate');
+      if (split) {
+        const bad = counts.filter((n) => o.instances % n !== 0);
+        if (bad.length > 0) throw new CliError(`--vms ${o.vms}: the split layout divides the ${o.instances} instances evenly, ${bad.join(', ')} VMs cannot (or use --layout replicate)`);
+        if (o.workload !== undefined) {
+          try { splitCommand(o.workload, 1); } catch (e) { throw new CliError(`--workload: ${(e as Error).message}`); }
+        }
+        const total = o.totalMem ?? o.instances * 32 * 1024 * 1024;
+        for (const n of counts) {
+          const each = Math.floor(total / n / (1024 * 1024));
+          if (each < 4 || each > 256) throw new CliError(`--total-mem: ${n} VM${n === 1 ? '' : 's'} would get ${each} MiB each; a VM has 4 to 256 MiB`);
+        }
+      }
       const scanEvery = o.shareScan ? o.scanEvery ?? SHARE_SCAN_DEFAULT : 0;
       readImage(o.kernel);
+      const workload = memoryWorkload(o);
       const series: MemorySeries[] = [];
       const rows = memoryExperiment({
-        kernel: o.kernel, disk: o.disk, workload: o.workload, counts, vmMem: o.vmMem, bufferCacheBytes: o.bufferCache, scanEvery,
+        kernel: o.kernel, disk: o.disk, workload, layout: o.layout, instances: o.instances, totalMem: o.totalMem, counts, vmMem: o.vmMem, bufferCacheBytes: o.bufferCache, scanEvery,
         nfs: o.nfs === undefined ? undefined : runNfsConfig, nfsClients: typeof o.nfs === 'number' ? o.nfs : 7,
         progress: (l) => { if (process.stderr.isTTY) process.stderr.write(`\r${chalk.dim(`disco memory: ${l}`)}\x1b[K`); },
         onSeries: o.series === undefined ? undefined : (config, vms, samples) => { series.push({ config, vms, samples }); },
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      process.stdout.write(`${o.workload}, ${scanEvery > 0 ? `content scan every ${scanEvery} instructions` : 'no content scan'}\n${rowsTable(rows)}`);
-      writeRows(rows, o, `V/M: ${o.workload}${scanEvery > 0 ? ', content scan' : ''}`);
+      const what = split ? `${o.instances} x "${workload}" split among the VMs` : `"${workload}" in every VM`;
+      process.stdout.write(`${what}, ${scanEvery > 0 ? `content scan every ${scanEvery} instructions` : 'no content scan'}\n${rowsTable(rows)}`);
+      writeRows(rows, o, `V/M: ${what}${scanEvery > 0 ? ', content scan' : ''}`);
       if (o.series !== undefined) writeFileSync(o.series, seriesCsv(series));
       process.exitCode = rows.every((r) => r.sameOutput) ? 0 : 1;
     });

@@ -1,12 +1,15 @@
-// Memory footprint of VMs under the monitor (Disco section 5.4, Figure 6): the virtual
+// Memory footprint of VMs under the monitor (Disco section 7.4, Figure 6): the virtual
 // footprint V (the guest pages the VMs have backed by machine memory, summed over VMs) against
 // the machine memory M actually used for them (distinct machine pages), so that sharing of
 // disk blocks (the buffer cache), remapped pages and merged pages shows as V - M.
 //
 // `disco run --vms N ... --report memory` prints one line of it; `disco memory` runs the
-// paper's experiment (1, 2, 4, 8 VMs of pmake) and prints the V/M table, with --csv, --json,
-// --svg. Samples are taken between interleaving rounds every `sampleEvery` instructions, so the
-// figures are deterministic; the table gives the peaks.
+// paper's experiment and prints the V/M table, with --csv, --json, --svg. As in the paper, the
+// work is fixed and split: eight instances of pmake in all, run by 1, 2, 4 or 8 VMs, each VM
+// with an equal share of the machine's CPUs and memory (1 VM: 8 VCPUs and 256 MiB; 8 VMs: one
+// VCPU and 32 MiB each). `layout: 'replicate'` instead gives every VM the whole workload (N
+// VMs do N times the work). Samples are taken between interleaving rounds every `sampleEvery`
+// instructions, so the figures are deterministic; the table gives the peaks.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CONFIG, type MachineConfig } from '../cpu/config.ts';
@@ -112,12 +115,31 @@ export function memoryLine(r: MemoryReport): string {
 // ---------------------------------------------------------------------------------------
 // The experiment: N VMs of one workload from one shared base image.
 
+/** How the workload is divided among the VMs of a configuration. */
+export type MemoryLayout = 'split' | 'replicate';
+
 export interface MemoryExperimentOptions {
   kernel: string;
   disk: string;
-  /** Guest command line (default "pmake 12 8"). */
+  /**
+   * Guest command line: with layout 'split' a pmake command line for one instance (default
+   * "pmake -j 2 12 8"; each VM runs `pmake -n K ...` for its K instances); with 'replicate'
+   * any command line (default "pmake 12 8").
+   */
   workload?: string;
   counts?: number[];
+  /**
+   * 'split' (default; Disco 7.4): `instances` instances of the workload in all, divided
+   * evenly among the VMs, each VM with instances/N VCPUs and totalMem/N of memory, on a
+   * machine with one CPU per instance. 'replicate': every VM runs the workload once, with one
+   * VCPU and vmMem of memory, on the machine given (default one CPU).
+   */
+  layout?: MemoryLayout;
+  /** 'split': instances of the workload in all (default 8); every VM count must divide it. */
+  instances?: number;
+  /** 'split': guest memory of all VMs together (default instances x 32 MiB). */
+  totalMem?: number;
+  /** 'replicate': guest memory per VM (default 32 MiB). */
   vmMem?: number;
   bufferCacheBytes?: number;
   /** Content scan interval in instructions (0: off). */
@@ -155,20 +177,71 @@ export interface MemoryRow {
   instructions: number;
 }
 
+export const SPLIT_WORKLOAD = 'pmake -j 2 12 8';
+export const REPLICATE_WORKLOAD = 'pmake 12 8';
+
+/** The workload's command line for the layout (its default when not given). */
+export function memoryWorkload(o: Pick<MemoryExperimentOptions, 'workload' | 'layout'>): string {
+  return o.workload ?? ((o.layout ?? 'split') === 'split' ? SPLIT_WORKLOAD : REPLICATE_WORKLOAD);
+}
+
+/** A VM's guest command line with layout 'split': `pmake -n K ...` for its K instances. */
+export function splitCommand(workload: string, perVm: number): string {
+  const w = workload.trim().split(/\s+/);
+  if (w[0] !== 'pmake' || w.includes('-n')) throw new RangeError(`the split layout runs instances of pmake: give "pmake [-j J] [NFILES] [KIB]", not "${workload}"`);
+  return ['pmake', '-n', String(perVm), ...w.slice(1)].join(' ');
+}
+
+/**
+ * The machine of the experiment: the one given, or for the split layout the paper's (one CPU
+ * per instance, 8; one node), for 'replicate' the default machine (one CPU).
+ */
+export function experimentMachine(o: Pick<MemoryExperimentOptions, 'machine' | 'layout' | 'instances'>): MachineConfig {
+  if (o.machine !== undefined) return o.machine;
+  const cpus = (o.layout ?? 'split') === 'split' ? o.instances ?? 8 : DEFAULT_CONFIG.cpusPerNode;
+  return { ...DEFAULT_CONFIG, cpusPerNode: cpus, timing: { ...DEFAULT_CONFIG.timing } };
+}
+
+/** The lines a VM's workload printed for its result (its first word and a colon). */
+function resultLines(output: string, workload: string): string[] {
+  const tag = `${workload.trim().split(/\s+/)[0]}:`;
+  return output.split('\n').filter((l) => l.startsWith(tag));
+}
+
 /** Run the configurations and give the V/M rows (deterministic). */
 export function memoryExperiment(o: MemoryExperimentOptions): MemoryRow[] {
+  const layout = o.layout ?? 'split';
+  const workload = memoryWorkload(o);
+  const instances = o.instances ?? 8;
+  const counts = o.counts ?? [1, 2, 4, 8];
+  if (layout === 'split') {
+    if (!Number.isInteger(instances) || instances < 1 || instances > 32) throw new RangeError(`instances: give 1 to 32, got ${instances}`);
+    const bad = counts.filter((n) => instances % n !== 0);
+    if (bad.length > 0) throw new RangeError(`the split layout divides ${instances} instances evenly among the VMs: ${bad.join(', ')} VMs cannot`);
+    splitCommand(workload, 1);
+  }
   const kernel = readFileSync(o.kernel);
   const base = BaseImage.open(o.disk);
-  const counts = o.counts ?? [1, 2, 4, 8];
   const rows: MemoryRow[] = [];
   let reference: string | null = null;
   let m1 = 0;
   for (const n of counts) {
-    o.progress?.(`${n} VM${n === 1 ? '' : 's'} of "${o.workload ?? 'pmake 12 8'}"`);
-    const r = runConfig(kernel, base, n, o);
+    o.progress?.(layout === 'split'
+      ? `${n} VM${n === 1 ? '' : 's'} running ${instances} instances of "${workload}"`
+      : `${n} VM${n === 1 ? '' : 's'} of "${workload}"`);
+    const r = runConfig(kernel, base, n, o, layout, workload, instances);
     o.onSeries?.(`pmake x${n}`, n, r.series);
-    if (reference === null) reference = r.outputs[0];
-    const same = r.outputs.every((t) => t === reference) && r.exitOk;
+    let same: boolean;
+    if (layout === 'split') {
+      // Every instance printed the same result line, in whichever VM it ran (8 separate runs
+      // of one pmake print it eight times); the checksum depends only on the sizes.
+      const lines = r.outputs.flatMap((t) => resultLines(t, workload));
+      if (reference === null) reference = lines[0] ?? '';
+      same = lines.length === instances && lines.every((l) => l === reference) && r.exitOk;
+    } else {
+      if (reference === null) reference = r.outputs[0];
+      same = r.outputs.every((t) => t === reference) && r.exitOk;
+    }
     const rep = r.report;
     if (rows.length === 0) m1 = rep.peakMachinePages;
     rows.push({
@@ -196,14 +269,18 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function runConfig(kernel: Uint8Array, base: BaseImage, n: number, o: MemoryExperimentOptions): { report: MemoryReport; series: readonly MemorySample[]; outputs: string[]; exitOk: boolean; instructions: number } {
-  const cfg = o.machine ?? { ...DEFAULT_CONFIG, timing: { ...DEFAULT_CONFIG.timing } };
+function runConfig(kernel: Uint8Array, base: BaseImage, n: number, o: MemoryExperimentOptions, layout: MemoryLayout, workload: string, instances: number): { report: MemoryReport; series: readonly MemorySample[]; outputs: string[]; exitOk: boolean; instructions: number } {
+  const split = layout === 'split';
+  const cfg = experimentMachine(o);
+  const perVm = instances / n;
+  const memBytes = split ? Math.floor((o.totalMem ?? instances * 32 * MiB) / n / MiB) * MiB : o.vmMem ?? 32 * MiB;
   const outs: string[] = Array.from({ length: n }, () => '');
   const mon = new Monitor({ ...cfg, console: (vm, b) => { outs[vm.id] += String.fromCharCode(b); }, bufferCacheBytes: o.bufferCacheBytes });
   for (let i = 0; i < n; i++) {
     mon.createVm({
-      name: `vm${i}`, memBytes: o.vmMem ?? 32 * MiB, image: kernel, imageName: 'kernel.elf', cmdline: o.workload ?? 'pmake 12 8',
-      disk: new OverlayDisk(base), maxInstructions: o.maxInstructions ?? 4e9,
+      name: `vm${i}`, memBytes, vcpus: split ? perVm : 1, image: kernel, imageName: 'kernel.elf',
+      cmdline: split ? splitCommand(workload, perVm) : workload,
+      disk: new OverlayDisk(base), maxInstructions: (o.maxInstructions ?? 4e9) * (split ? perVm : 1),
     });
   }
   const meter = new MemoryMeter(mon, 1_000_000, o.scanEvery ?? 0);

@@ -6,9 +6,8 @@
 // clients show up as sharing.
 
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CONFIG } from '../cpu/config.ts';
 import { BaseImage, OverlayDisk } from './disk.ts';
-import { MemoryMeter, type MemoryExperimentOptions, type MemoryRow } from './memreport.ts';
+import { MemoryMeter, experimentMachine, memoryWorkload, type MemoryExperimentOptions, type MemoryRow } from './memreport.ts';
 import { Monitor } from './monitor.ts';
 import { PAGE_BYTES } from './alloc.ts';
 
@@ -27,11 +26,11 @@ export function nfsCommand(workload: string): string {
 
 /** Run the NFS configuration and give its V/M row (machineRatio is filled in by the caller). */
 export function runNfsConfig(o: MemoryExperimentOptions, clients: number): MemoryRow {
-  const cmdline = nfsCommand(o.workload ?? 'pmake 12 8');
+  const cmdline = nfsCommand(memoryWorkload(o));
   const n = clients + 1;
   const kernel = readFileSync(o.kernel);
   const base = BaseImage.open(o.disk);
-  const cfg = o.machine ?? { ...DEFAULT_CONFIG, timing: { ...DEFAULT_CONFIG.timing } };
+  const cfg = experimentMachine(o);
   const outs: string[] = Array.from({ length: n }, () => '');
   const mon = new Monitor({ ...cfg, console: (vm, b) => { outs[vm.id] += String.fromCharCode(b); }, bufferCacheBytes: o.bufferCacheBytes });
   for (let i = 0; i < n; i++) {

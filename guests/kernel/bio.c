@@ -1,5 +1,7 @@
 /*
- * The buffer cache: NBUF block-sized buffers, most recently used first. A buffer is locked
+ * The buffer cache: nbuf block-sized buffers, most recently used first, nbuf in proportion to
+ * memory (param.h: 32 MiB gets 128, 256 MiB 1024) as a real kernel sizes its cache; a VM
+ * given 1/8 of the machine gets 1/8 of the cache a VM with all of it gets (Disco 7.4). A buffer is locked
  * (sleeplock) by one user at a time; bread returns it locked and valid, brelse unlocks it.
  * Writes go straight to the disk (bwrite): no log, no delayed writes.
  */
@@ -13,7 +15,7 @@
 
 static struct {
 	struct spinlock lock;
-	struct buf buf[NBUF];
+	struct buf buf[NBUF_MAX];
 	struct buf head;	/* head.next is the most recently used */
 } bcache;
 
@@ -28,9 +30,14 @@ static void disk_rw(struct buf *b, int write)
 
 void binit(void)
 {
+	u32 nbuf = memsize / PGSIZE / BUF_PAGES;
+	if (nbuf < NBUF_MIN)
+		nbuf = NBUF_MIN;
+	if (nbuf > NBUF_MAX)
+		nbuf = NBUF_MAX;
 	initlock(&bcache.lock, "bcache");
 	bcache.head.prev = bcache.head.next = &bcache.head;
-	for (struct buf *b = bcache.buf; b < bcache.buf + NBUF; b++) {
+	for (struct buf *b = bcache.buf; b < bcache.buf + nbuf; b++) {
 		b->data = kalloc();
 		if (!b->data)
 			panic("binit: no memory for buffers");

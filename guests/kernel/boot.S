@@ -51,7 +51,11 @@ _vectors:
  * image (kernel mode, Status.BEV = 1), or by the monitor at the window alias in supervisor
  * mode. Only in the first case is the PC in kseg0; then this stub builds the window itself:
  * it invalidates the TLB, maps physical [0, memsize) at KERNBASE with wired pairs of 16 MiB
- * pages (global, cached, dirty), moves the vectors to EBase = 0x80000000 and clears BEV.
+ * pages (global, cached, dirty), moves the vectors to EBase = 0x80000000 and clears BEV,
+ * and clears .bss. Under the monitor .bss is zero already (its loader leaves the pages
+ * untouched and a page is zeroed on first touch, docs/monitor.md); clearing it there would
+ * make the VM hold a machine page for each of its ~170 .bss pages at boot, most of them
+ * never used (process kernel stacks, CPU stacks, the buffer headers of a large cache).
  */
 	.globl	_start
 	.type	_start, @function
@@ -71,6 +75,15 @@ _start:
 	nop
 	bal	tlbsetup
 	nop
+	lui	$t0, %hi(__bss_start)
+	addiu	$t0, $t0, %lo(__bss_start)
+	lui	$t1, %hi(__bss_end)
+	addiu	$t1, $t1, %lo(__bss_end)
+2:	beq	$t0, $t1, 9f
+	nop
+	sw	$zero, 0($t0)
+	b	2b
+	addiu	$t0, $t0, 4
 
 9:	move	$a0, $s0
 	move	$a1, $s1

@@ -182,7 +182,6 @@ void trap_vm_vectors(void);
 void timer_init(void);
 
 void machine_give_back(u32 pa);
-void machine_give_back_zero(u32 start, u32 end);
 
 /* hcdisk.c: the disk through monitor calls (under the monitor) */
 void hcdisk_init(void);

@@ -73,19 +73,12 @@
 	lw	$31, TF_REG(31)($sp)
 	.endm
 
-/* kentry(argc, argv, envp, memsize): boot stack, zero .bss, kmain. */
+/* kentry(argc, argv, envp, memsize): boot stack, kmain (.bss is zero: boot.S _start). */
 	.globl	kentry
 	.type	kentry, @function
 kentry:
 	la	$sp, bootstack_top
-	la	$t0, __bss_start
-	la	$t1, __bss_end
-1:	beq	$t0, $t1, 2f
-	nop
-	sw	$zero, 0($t0)
-	b	1b
-	addiu	$t0, $t0, 4
-2:	jal	kmain
+	jal	kmain
 	addiu	$sp, $sp, -16
 3:	b	3b
 	nop

@@ -131,20 +131,3 @@ void machine_give_back(u32 pa)
 	__asm__ __volatile__("syscall" : "+r"(v0) : "r"(r4), "r"(r5) : "$3", "memory");
 }
 
-/*
- * Under the monitor, after boot zeroed .bss (entry.S): give back every whole page of
- * [start, end) that is still all zero. A page given back reads as zero again on its next
- * touch, so nothing changes for the kernel, but the VM no longer holds a machine page for
- * each of the many .bss pages it has not used yet (process kernel stacks, CPU stacks).
- */
-void machine_give_back_zero(u32 start, u32 end)
-{
-	for (u32 va = PGROUNDUP(start); va + PGSIZE <= end; va += PGSIZE) {
-		const u32 *w = (const u32 *)va;
-		u32 any = 0;
-		for (int i = 0; i < PGSIZE / 4 && !any; i++)
-			any = w[i];
-		if (!any)
-			machine_give_back(V2P(va));
-	}
-}

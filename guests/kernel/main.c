@@ -12,7 +12,6 @@
 #include "defs.h"
 
 extern char __kernel_end[];
-extern char __bss_start[], __bss_end[];
 extern char _secondary[];
 
 static u8 cpustacks[NCPU][8192] __attribute__((aligned(16)));
@@ -39,10 +38,8 @@ void kmain(u32 argc, u32 argv, u32 envp, u32 msize)
 	tlb_init_cpu(c);	/* the PDA first: locks and printf need mycpu() */
 	memsize = msize;
 	machine_probe();
-	if (machine_monitor) {
-		machine_give_back_zero((u32)__bss_start, (u32)__bss_end);	/* unused .bss pages go back to the monitor (machine.c) */
+	if (machine_monitor)
 		trap_vm_vectors();	/* the paravirtual trap path (trap.c) */
-	}
 	ncpu = machine_ncpu();
 	c->node = machine_node();
 	printf("\ndisco kernel: %s, %u MiB RAM, %u CPU%s, %u TLB entries (%u wired)\n",

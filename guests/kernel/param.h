@@ -7,7 +7,10 @@
 #define NOFILE		16	/* open files per process */
 #define NFILE		128	/* open files in the system */
 #define NINODE		64	/* in-memory inode cache */
-#define NBUF		128	/* buffer cache blocks (4 KiB each) */
+/* buffer cache blocks (4 KiB each): one per BUF_PAGES pages of memory (32 MiB: 128) */
+#define BUF_PAGES	64
+#define NBUF_MIN	32
+#define NBUF_MAX	1024
 #define MAXARG		32	/* exec arguments */
 #define MAXARGLEN	1024	/* bytes of all exec argument strings */
 #define MAXPATH		128	/* path names */

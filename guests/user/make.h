@@ -1,18 +1,19 @@
 /*
  * The make part of pmake and nfsmake (one copy): run one /bin/cc job per source, J at a time,
- * then hash the objects in order. Sources are /pm/src/fK.c, objects /pm/obj/fK.o.
+ * then hash the objects in order. Sources are DIR/src/fK.c, objects DIR/obj/fK.o (DIR is /pm,
+ * or /pmI for instance I of `pmake -n`).
  */
 #ifndef USER_MAKE_H
 #define USER_MAKE_H
 
 #include "user.h"
 
-/* Start `cc /pm/src/fK.c /pm/obj/fK.o`; the child's pid, or -1. */
-static int make_start_job(const char *who, int k)
+/* Start `cc DIR/src/fK.c DIR/obj/fK.o`; the child's pid, or -1. */
+static int make_start_job(const char *who, const char *dir, int k)
 {
-	char src[32], obj[32];
-	snprintf(src, sizeof src, "/pm/src/f%d.c", k);
-	snprintf(obj, sizeof obj, "/pm/obj/f%d.o", k);
+	char src[48], obj[48];
+	snprintf(src, sizeof src, "%s/src/f%d.c", dir, k);
+	snprintf(obj, sizeof obj, "%s/obj/f%d.o", dir, k);
 	int pid = fork();
 	if (pid == 0) {
 		char *argv[] = { "cc", src, obj, 0 };
@@ -24,12 +25,12 @@ static int make_start_job(const char *who, int k)
 }
 
 /* make -j: keep `jobs` compilers running until all `nfiles` are done; 0, or 1 after saying why. */
-static int make_compile(const char *who, int nfiles, int jobs)
+static int make_compile(const char *who, const char *dir, int nfiles, int jobs)
 {
 	int next = 0, running = 0, failed = 0;
 	while (next < nfiles || running > 0) {
 		while (running < jobs && next < nfiles) {
-			if (make_start_job(who, next) < 0) {
+			if (make_start_job(who, dir, next) < 0) {
 				printf("%s: fork failed\n", who);
 				return 1;
 			}
@@ -51,12 +52,12 @@ static int make_compile(const char *who, int nfiles, int jobs)
 }
 
 /* link: FNV-1a over the objects in order, read through buf; 0, or 1 after saying why. */
-static int make_link(const char *who, int nfiles, char *buf, int size, u32 *hash)
+static int make_link(const char *who, const char *dir, int nfiles, char *buf, int size, u32 *hash)
 {
 	u32 h = FNV_INIT;
-	char path[32];
+	char path[48];
 	for (int k = 0; k < nfiles; k++) {
-		snprintf(path, sizeof path, "/pm/obj/f%d.o", k);
+		snprintf(path, sizeof path, "%s/obj/f%d.o", dir, k);
 		int fd = open(path, O_RDONLY);
 		if (fd < 0) {
 			printf("%s: %s missing\n", who, path);

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 
 	u32 h;
 	static char buf[4096];
-	if (make_compile("nfsmake", nfiles, jobs) || make_link("nfsmake", nfiles, buf, sizeof buf, &h))
+	if (make_compile("nfsmake", "/pm", nfiles, jobs) || make_link("nfsmake", "/pm", nfiles, buf, sizeof buf, &h))
 		return 1;
 	printf("nfsmake: %d jobs, %d parallel, checksum %x\n", nfiles, jobs, h);
 	return 0;
