@@ -1,5 +1,8 @@
 // `npm run bench [-- --vs-qemu] [--no-timing] [--images a,b] [--repeat N]`
 // `npm run bench -- --linux [--repeat N]`: Debian's Linux boot, disco vs QEMU (perf/linux.ts)
+// `npm run bench -- --smp [--repeat N]`: the guest kernel running eight pmake instances
+//   (`pmake -n 8 -j 2 12 8`) on 1, 2, 4 and 8 CPUs of the bare machine: MIPS per CPU count and
+//   the ratio to one CPU (the multiprocessor paths: ll/sc, IPIs, interleaving)
 //
 // Runs the CPU-bound bare-metal images in perf/images/ through the same entry point users run
 // (`node bin/disco.js run --stats FILE IMAGE`, what `npx disco run` executes) and prints guest
@@ -76,7 +79,36 @@ function runQemu(image: string): { wall: number; output: string } | null {
   return { wall, output: p.stdout.replace(/\r\n/g, '\n') };
 }
 
+/** --smp: the same guest work on 1, 2, 4, 8 CPUs; MIPS and host time against one CPU. */
+function benchSmp(): void {
+  const tmp = mkdtempSync(join(tmpdir(), 'disco-bench-'));
+  const kernel = join(root, 'guests/kernel/kernel.elf');
+  const cmdline = 'pmake -n 8 -j 2 12 8';
+  const lines: string[][] = [['CPUs', 'instructions', 'MIPS', 'wall s', 'wall / 1 CPU', 'checksums']];
+  let one = 0;
+  for (const n of [1, 2, 4, 8]) {
+    let best: { stats: Stats; wall: number; output: string } | null = null;
+    for (let i = 0; i < repeat; i++) {
+      const r = runDisco(kernel, tmp, ['--disk', join(root, 'guests/user/fs.img'), '--cpus-per-node', String(n), '--mem', '256M', '--cmdline', cmdline]);
+      if (best === null || r.wall < best.wall) best = r;
+    }
+    const b = best!;
+    if (n === 1) one = b.wall;
+    const sums = [...new Set([...b.output.matchAll(/checksum ([0-9a-f]+)/g)].map((m) => m[1]))];
+    lines.push([String(n), String(b.stats.instructions), b.stats.mips.toFixed(1), b.wall.toFixed(2), (b.wall / one).toFixed(2), sums.join(' ')]);
+    process.stderr.write(`bench: ${n} CPU${n === 1 ? '' : 's'} done\n`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  console.log(`disco bench --smp — node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}: guest kernel, ${cmdline}`);
+  const w = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines) console.log(l.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
+}
+
 function main(): void {
+  if (args.includes('--smp')) {
+    benchSmp();
+    return;
+  }
   if (args.includes('--linux')) {
     const dir = mkdtempSync(join(tmpdir(), 'disco-bench-'));
     benchLinux(repeat, dir).finally(() => rmSync(dir, { recursive: true, force: true })).catch((e: Error) => {

@@ -146,7 +146,7 @@ for s in guests/user/*.c; do
 	"$CC" "${CFLAGS[@]}" "${UFLAGS[@]}" -frandom-seed="$s" -c "$s" -o "$obj/user/$name.o"
 	"$CC" "${CFLAGS[@]}" "${LDFLAGS[@]}" -T guests/user/lib/user.ld "${uobjs[@]}" "$obj/user/$name.o" -o "$dest"
 done
-node bin/run-ts.js guests/mkfs.ts -o "$out/guests/user/fs.img" --size 16M \
+node bin/run-ts.js guests/mkfs.ts -o "$out/guests/user/fs.img" --size 16M --inodes 4096 \
 	/init="$obj/user/init" /bin="$obj/user/bin" /etc=guests/user/etc
 outputs+=(guests/user/fs.img)
 

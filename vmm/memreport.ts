@@ -236,8 +236,8 @@ export function memoryExperiment(o: MemoryExperimentOptions): MemoryRow[] {
       // Every instance printed the same result line, in whichever VM it ran (8 separate runs
       // of one pmake print it eight times); the checksum depends only on the sizes.
       const lines = r.outputs.flatMap((t) => resultLines(t, workload));
-      if (reference === null) reference = lines[0] ?? '';
-      same = lines.length === instances && lines.every((l) => l === reference) && r.exitOk;
+      same = r.exitOk && lines.length === instances && lines.every((l) => l === lines[0]) && (reference === null || lines[0] === reference);
+      if (same && reference === null) reference = lines[0];
     } else {
       if (reference === null) reference = r.outputs[0];
       same = r.outputs.every((t) => t === reference) && r.exitOk;
