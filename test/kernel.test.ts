@@ -103,6 +103,10 @@ describe('guest kernel on the bare machine', () => {
     const r = boot('pmake -n 3 -j 2 12 8', '--cpus-per-node', '4', '--mem', '128M');
     expect(r.out.match(/^pmake: .*$/gm)).toEqual(Array(3).fill(`pmake: 12 jobs, 2 parallel, checksum ${EXPECTED.pmake}`));
     expect(r.code).toBe(0);
+    // The experiment size, whose sources end at a different function if an instance's longer
+    // include lines (/pm0/inc/... against /pm/inc/...) ate into the body: pmake 64 16's checksum.
+    const big = boot('pmake -n 2 -j 2 64 16', '--cpus-per-node', '2', '--mem', '128M');
+    expect(big.out.match(/^pmake: .*$/gm)).toEqual(Array(2).fill('pmake: 64 jobs, 2 parallel, checksum d899c383'));
     const bad = boot('pmake -n 17 4 4');
     expect(bad.out).toMatch(/^usage: pmake \[-n K\] \[-j J\] \[NFILES\] \[KIB\]$/m);
     expect(bad.code).toBe(2);

@@ -46,7 +46,7 @@ static char *putnum(char *p, u32 v)
 }
 
 /* The length of `#include "/pm/inc/hN.h"` and its newline. */
-#define INCLUDE_LINE 22
+#define INCLUDE_LINE ((int)sizeof "#include \"/pm/inc/h0.h\"\n" - 1)
 
 /*
  * About `size` bytes of C-like text: functions over random identifiers and constants,
