@@ -807,6 +807,17 @@ export class Cpu {
     return v | 0;
   }
 
+  /**
+   * Whoever manages physical memory moved the 4 KiB page at physical `pa` (a monitor remapping
+   * a guest page: copy-on-write, merging, migration): a link into it names memory the guest no
+   * longer reaches there, so it breaks and the next sc fails. On real hardware the shootdown's
+   * interrupt and eret would clear LLbit (MIPS32 PRA: eret clears LLbit); left set, two CPUs
+   * linked to the old page could both succeed with sc on the new one.
+   */
+  breakLinkInPage(pa: number): void {
+    if (this.llbit !== 0 && Math.floor((this.linkLine * LINK_BYTES) / 4096) === Math.floor(pa / 4096)) this.llbit = 0;
+  }
+
   /** A store reached physical `pa`: other CPUs' links on that line break (their sc fails). */
   private breakLinks(pa: number): void {
     const line = Math.floor(pa / LINK_BYTES);

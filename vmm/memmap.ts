@@ -98,7 +98,8 @@ export class Memmap {
 
   /**
    * Remove every cached translation of machine page `mp` from every L2TLB, machine TLB and
-   * translation cache, and drop its lines from the caches (timing mode). `initiator` is the
+   * translation cache, and tell the monitor (`onFlushPage`: LL links into the page break, its
+   * lines leave the caches in the timing mode). `initiator` is the
    * physical CPU doing it (for the IPI count), or -1.
    */
   shootdown(mp: number, initiator: number): ShootdownResult {

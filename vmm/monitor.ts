@@ -129,7 +129,10 @@ export class Monitor implements TrapHandler {
     this.consoleSink = opts.console;
     this.onVmStop = opts.onVmStop ?? null;
     this.alloc = new MachineAllocator(m.bus.ramSize, m.nodes);
-    this.memmap = new Memmap(this.alloc.totalPages, (gid) => this.vcpus[gid], m.mem !== null ? (mp) => m.mem!.flushPage(mp) : null);
+    this.memmap = new Memmap(this.alloc.totalPages, (gid) => this.vcpus[gid], (mp) => {
+      this.breakLinks(mp);
+      if (m.mem !== null) m.mem.flushPage(mp);
+    });
     this.share = new SharedPages(this, opts.bufferCacheBytes ?? DEFAULT_BUFFER_CACHE);
     // Machine page 0: the idle loop (kernel mode, kseg0).
     this.alloc.reserve(0);
@@ -144,6 +147,15 @@ export class Monitor implements TrapHandler {
 
   // -------------------------------------------------------------------------------------
   // VMs.
+
+  /**
+   * Machine page `mp` is being remapped (its guest pages move to other machine pages, or it
+   * becomes read-only shared): break every CPU's LL link into it (Cpu.breakLinkInPage).
+   */
+  breakLinks(mp: number): void {
+    const pa = this.machine.bus.physOfRam(mp * PAGE_BYTES);
+    for (const c of this.machine.cpus) c.breakLinkInPage(pa);
+  }
 
   /** Create a VM and load its image; it starts with the next run(). */
   createVm(cfg: VmConfig): Vm {

@@ -119,8 +119,12 @@ export class SharedPages {
   }
 }
 
-/** Drop `vm`'s cached translations of machine page `mp` (other VMs keep theirs). */
+/**
+ * Drop `vm`'s cached translations of machine page `mp` (other VMs keep theirs) and break the
+ * LL links into it: `vm`'s guest page is about to move off `mp`.
+ */
 function dropVmTranslations(m: Monitor, vm: Vm, mp: number): number {
+  m.breakLinks(mp);
   let n = 0;
   for (const r of m.memmap.refs(mp)) {
     const v = m.vcpus[r.gid];

@@ -104,6 +104,44 @@ describe('buffer-cache sharing', () => {
   });
 });
 
+describe('LL links and remapped pages', () => {
+  // A link names a physical line. When the monitor moves a guest page to another machine page
+  // (merge, copy-on-write), links into the old page must break, or two CPUs linked to a lock
+  // there could both succeed with sc on the new page (8 VMs of pmake hung in acquire so).
+  const link = (mon: Monitor, cpu: number, mp: number): void => {
+    const c = mon.machine.cpus[cpu];
+    c.llbit = 1;
+    c.linkLine = Math.floor((mon.machine.bus.physOfRam(mp * 4096) + 8) / 32);
+  };
+
+  it('a merge breaks the links into the page that goes away; a copy-on-write copy into the shared one', () => {
+    const base = patternDisk(1);
+    const mon = new Monitor({ ...DEFAULT_CONFIG, cpusPerNode: 3, timing: { ...DEFAULT_CONFIG.timing }, console: () => {} });
+    for (let i = 0; i < 2; i++) mon.createVm({ memBytes: 4 * MiB, image: kernel, imageName: 'kernel.elf', disk: new OverlayDisk(base) });
+    const [a, b] = mon.vms;
+    const same = new Uint8Array(4096).fill(0xab);
+    a.copyIn(GPN * 4096, same, 0);
+    b.copyIn(GPN * 4096, same, 0);
+    b.copyIn((GPN + 1) * 4096, new Uint8Array(4096).fill(0xcd), 0);
+    const mpA = a.pmap.mpage[GPN], mpB = b.pmap.mpage[GPN], other = b.pmap.mpage[GPN + 1];
+    link(mon, 0, mpB);
+    link(mon, 1, other);
+    link(mon, 2, mpA);
+    scanAndMerge(mon);
+    const shared = a.pmap.mpage[GPN];
+    expect(b.pmap.mpage[GPN]).toBe(shared);
+    const cpus = mon.machine.cpus;
+    // The page that went away and the one that became read-only: links break; elsewhere they hold.
+    expect([cpus[0].llbit, cpus[1].llbit, cpus[2].llbit]).toEqual([0, 1, 0]);
+    // b writes its shared page: it gets a copy; links into the shared page break.
+    link(mon, 0, shared);
+    mon.writeFault(mon.pcpus[0], b.vcpus[0], GPN);
+    expect(b.pmap.mpage[GPN]).not.toBe(shared);
+    expect([cpus[0].llbit, cpus[1].llbit]).toEqual([0, 1]);
+    expect(mon.checkInvariants()).toEqual([]);
+  });
+});
+
 describe('content-based sharing', () => {
   it('merges identical pages of two VMs copy-on-write and frees the duplicates', () => {
     const mon = monitor(2, patternDisk(1));
