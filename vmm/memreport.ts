@@ -218,7 +218,7 @@ export function memoryExperiment(o: MemoryExperimentOptions): MemoryRow[] {
     if (!Number.isInteger(instances) || instances < 1 || instances > 32) throw new RangeError(`instances: give 1 to 32, got ${instances}`);
     const bad = counts.filter((n) => instances % n !== 0);
     if (bad.length > 0) throw new RangeError(`the split layout divides ${instances} instances evenly among the VMs: ${bad.join(', ')} VMs cannot`);
-    splitCommand(workload, 1);
+    splitCommand(workload, 1); // a workload other than pmake fails here, before any run
   }
   const kernel = readFileSync(o.kernel);
   const base = BaseImage.open(o.disk);
