@@ -10,6 +10,35 @@
 	.set	noat
 	.text
 
+/*
+ * Open a trap frame, for the bare and the monitor entry alike. k0 holds the interrupted
+ * Status: from user mode, switch to the process's kernel stack (PDA_KSTACK); then save the
+ * old sp, the general registers, LO and HI in the frame.
+ */
+	.macro	PUSH_FRAME
+	andi	$k0, $k0, ST_KSU_USER
+	beqz	$k0, 2f
+	move	$k1, $sp
+	lui	$k0, %hi(PDA_VA)
+	lw	$sp, %lo(PDA_VA) + PDA_KSTACK($k0)
+2:	addiu	$sp, $sp, -TF_SIZE
+	sw	$k1, TF_REG(29)($sp)
+	SAVE_GPRS
+	mflo	$t0
+	sw	$t0, TF_LO($sp)
+	mfhi	$t0
+	sw	$t0, TF_HI($sp)
+	.endm
+
+/* LO, HI and the general registers back from the frame at sp (sp itself last, by the caller). */
+	.macro	POP_GPRS
+	lw	$t0, TF_LO($sp)
+	mtlo	$t0
+	lw	$t0, TF_HI($sp)
+	mthi	$t0
+	RESTORE_GPRS
+	.endm
+
 /* The general registers of a trap frame (all but zero, sp, k0, k1), saved and restored. */
 	.macro	SAVE_GPRS
 	sw	$1, TF_REG(1)($sp)
@@ -121,18 +150,7 @@ kexc:
 	eret
 
 1:	mfc0	$k0, C0_STATUS
-	andi	$k0, $k0, ST_KSU_USER
-	beqz	$k0, 2f
-	move	$k1, $sp
-	lui	$k0, %hi(PDA_VA)
-	lw	$sp, %lo(PDA_VA) + PDA_KSTACK($k0)
-2:	addiu	$sp, $sp, -TF_SIZE
-	sw	$k1, TF_REG(29)($sp)
-	SAVE_GPRS
-	mflo	$t0
-	sw	$t0, TF_LO($sp)
-	mfhi	$t0
-	sw	$t0, TF_HI($sp)
+	PUSH_FRAME
 	mfc0	$t0, C0_EPC
 	sw	$t0, TF_EPC($sp)
 	mfc0	$t0, C0_STATUS
@@ -156,11 +174,7 @@ kexc:
 trapret:
 	di
 	ehb
-	lw	$t0, TF_LO($sp)
-	mtlo	$t0
-	lw	$t0, TF_HI($sp)
-	mthi	$t0
-	RESTORE_GPRS
+	POP_GPRS
 	/* the saved Status has EXL set: from here on we are at exception level again */
 	lw	$k0, TF_STATUS($sp)
 	mtc0	$k0, C0_STATUS
@@ -263,18 +277,7 @@ kexc_vm:
 
 1:	lui	$k0, %hi(PRIV_VA)
 	lw	$k0, PRIV_STATUS($k0)
-	andi	$k0, $k0, ST_KSU_USER
-	beqz	$k0, 2f
-	move	$k1, $sp
-	lui	$k0, %hi(PDA_VA)
-	lw	$sp, %lo(PDA_VA) + PDA_KSTACK($k0)
-2:	addiu	$sp, $sp, -TF_SIZE
-	sw	$k1, TF_REG(29)($sp)
-	SAVE_GPRS
-	mflo	$t0
-	sw	$t0, TF_LO($sp)
-	mfhi	$t0
-	sw	$t0, TF_HI($sp)
+	PUSH_FRAME
 	lui	$t2, %hi(PRIV_VA)
 	lw	$t0, PRIV_EPC($t2)
 	sw	$t0, TF_EPC($sp)
@@ -300,11 +303,7 @@ trapret_vm:
 	ori	$t0, $t0, ST_IE
 	xori	$t0, $t0, ST_IE
 	sw	$t0, PRIV_STATUS($t1)	/* interrupts off (intr_off) */
-	lw	$t0, TF_LO($sp)
-	mtlo	$t0
-	lw	$t0, TF_HI($sp)
-	mthi	$t0
-	RESTORE_GPRS
+	POP_GPRS
 	lui	$k1, %hi(PRIV_VA)
 	lw	$k0, TF_STATUS($sp)
 	sw	$k0, PRIV_STATUS($k1)	/* EXL set: exception level again from the next trap on */
