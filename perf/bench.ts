@@ -79,6 +79,24 @@ function runQemu(image: string): { wall: number; output: string } | null {
   return { wall, output: p.stdout.replace(/\r\n/g, '\n') };
 }
 
+type DiscoRun = ReturnType<typeof runDisco>;
+
+/** The fastest (least wall time) of `repeat` runs. */
+function bestOf(run: () => DiscoRun): DiscoRun {
+  let best: DiscoRun | null = null;
+  for (let i = 0; i < repeat; i++) {
+    const r = run();
+    if (best === null || r.wall < best.wall) best = r;
+  }
+  return best!;
+}
+
+/** Rows of cells as aligned columns: the first left-aligned, the others right-aligned. */
+function printTable(lines: string[][]): void {
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  for (const l of lines) console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+}
+
 /** --smp: the same guest work on 1, 2, 4, 8 CPUs; MIPS and host time against one CPU. */
 function benchSmp(): void {
   const tmp = mkdtempSync(join(tmpdir(), 'disco-bench-'));
@@ -87,12 +105,7 @@ function benchSmp(): void {
   const lines: string[][] = [['CPUs', 'instructions', 'MIPS', 'wall s', 'wall / 1 CPU', 'checksums']];
   let one = 0;
   for (const n of [1, 2, 4, 8]) {
-    let best: { stats: Stats; wall: number; output: string } | null = null;
-    for (let i = 0; i < repeat; i++) {
-      const r = runDisco(kernel, tmp, ['--disk', join(root, 'guests/user/fs.img'), '--cpus-per-node', String(n), '--mem', '256M', '--cmdline', cmdline]);
-      if (best === null || r.wall < best.wall) best = r;
-    }
-    const b = best!;
+    const b = bestOf(() => runDisco(kernel, tmp, ['--disk', join(root, 'guests/user/fs.img'), '--cpus-per-node', String(n), '--mem', '256M', '--cmdline', cmdline]));
     if (n === 1) one = b.wall;
     const sums = [...new Set([...b.output.matchAll(/checksum ([0-9a-f]+)/g)].map((m) => m[1]))];
     lines.push([String(n), String(b.stats.instructions), b.stats.mips.toFixed(1), b.wall.toFixed(2), (b.wall / one).toFixed(2), sums.join(' ')]);
@@ -100,8 +113,7 @@ function benchSmp(): void {
   }
   rmSync(tmp, { recursive: true, force: true });
   console.log(`disco bench --smp — node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}: guest kernel, ${cmdline}`);
-  const w = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  for (const l of lines) console.log(l.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
+  printTable(lines);
 }
 
 function main(): void {
@@ -129,12 +141,7 @@ function main(): void {
   let qemuMissing = false;
   for (const f of images) {
     const image = join(dir, f);
-    let best: { stats: Stats; wall: number; output: string } | null = null;
-    for (let i = 0; i < repeat; i++) {
-      const r = runDisco(image, tmp);
-      if (best === null || r.wall < best.wall) best = r;
-    }
-    const b = best!;
+    const b = bestOf(() => runDisco(image, tmp));
     const row: Row = {
       image: basename(f, '.elf'),
       instructions: b.stats.instructions,
@@ -173,8 +180,7 @@ function main(): void {
     }
     lines.push(l);
   }
-  const widths = head.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
-  for (const l of lines) console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  printTable(lines);
   if (qemuMissing) console.log('skipped: qemu-system-mipsel not installed (no --vs-qemu ratios)');
 }
 
